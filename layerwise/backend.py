@@ -1,0 +1,21 @@
+"""The one place that names the array module.
+
+Every array operation in the engine goes through ``xp``. It is NumPy today; a NumPy-compatible
+library (CuPy) can stand in for it by changing this file alone.
+"""
+import numpy as xp
+
+__all__ = ["xp", "DEFAULT_DTYPE", "as_dtype"]
+
+#: What PyTorch trains in; pass ``dtype=numpy.float64`` everywhere for checks.
+DEFAULT_DTYPE = xp.float32
+
+_FLOAT_DTYPES = (xp.float32, xp.float64)
+
+
+def as_dtype(dtype):
+    """Return ``dtype`` as a NumPy float dtype, or raise naming what was received."""
+    dt = xp.dtype(dtype)
+    if dt not in [xp.dtype(d) for d in _FLOAT_DTYPES]:
+        raise ValueError(f"dtype must be float32 or float64, got {dt}")
+    return dt

@@ -1,0 +1,95 @@
+"""2-D toy data sets: each ``NAME(n=..., noise=..., seed=...) -> (X, y)``.
+
+``n`` is the total number of points, spread evenly over the classes. ``X`` is float64 of shape
+``(n, 2)``, ``y`` int64 of shape ``(n,)``.
+
+>>> X, y = spiral(n=300, classes=3, seed=0)
+>>> X.shape, sorted(set(y.tolist()))
+((300, 2), [0, 1, 2])
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def _check(n, classes, noise):
+    if not isinstance(n, (int, np.integer)) or n < classes:
+        raise ValueError(f"n must be an integer of at least {classes} (one point per class), "
+                         f"got {n!r}")
+    if not isinstance(classes, (int, np.integer)) or classes < 2:
+        raise ValueError(f"classes must be an integer >= 2, got {classes!r}")
+    if not noise >= 0:
+        raise ValueError(f"noise must be >= 0, got {noise!r}")
+
+
+def _per_class(n, classes):
+    """Split n points as evenly as possible over the classes."""
+    return [n // classes + (k < n % classes) for k in range(classes)]
+
+
+def spiral(n=300, classes=3, noise=0.2, seed=None):
+    """cs231n's spiral: ``classes`` arms, radius 0..1, angle spread by ``noise``."""
+    _check(n, classes, noise)
+    rng = np.random.default_rng(seed)
+    X, y = [], []
+    for k, m in enumerate(_per_class(n, classes)):
+        r = np.linspace(0.0, 1, m)
+        t = np.linspace(k * 4, (k + 1) * 4, m) + rng.standard_normal(m) * noise
+        X.append(np.c_[r * np.sin(t), r * np.cos(t)])
+        y.append(np.full(m, k))
+    return np.concatenate(X), np.concatenate(y).astype(np.int64)
+
+
+def circles(n=300, noise=0.1, factor=0.5, seed=None):
+    """Two concentric circles: class 0 outside (radius 1), class 1 inside (radius ``factor``)."""
+    _check(n, 2, noise)
+    rng = np.random.default_rng(seed)
+    m0, m1 = _per_class(n, 2)
+    t = rng.uniform(0, 2 * np.pi, n)
+    r = np.r_[np.ones(m0), np.full(m1, factor)]
+    X = np.c_[r * np.cos(t), r * np.sin(t)] + rng.standard_normal((n, 2)) * noise
+    return X, np.r_[np.zeros(m0), np.ones(m1)].astype(np.int64)
+
+
+def xor(n=300, noise=0.1, seed=None):
+    """Points in the square [-1, 1]^2, labelled by whether x and y share a sign."""
+    _check(n, 2, noise)
+    rng = np.random.default_rng(seed)
+    m0, m1 = _per_class(n, 2)
+    X, y = [], []
+    for label, m in ((0, m0), (1, m1)):
+        pts = rng.uniform(0.05, 1, (m, 2))
+        flip = rng.integers(0, 2, m).astype(bool)
+        sx = np.where(flip, -1.0, 1.0)
+        sy = sx if label == 0 else -sx  # class 0: same signs; class 1: opposite signs
+        X.append(np.c_[pts[:, 0] * sx, pts[:, 1] * sy])
+        y.append(np.full(m, label))
+    X = np.concatenate(X) + rng.standard_normal((n, 2)) * noise
+    return X, np.concatenate(y).astype(np.int64)
+
+
+def gaussians(n=300, classes=2, noise=0.5, seed=None):
+    """``classes`` Gaussian blobs with centres evenly spaced on a circle of radius 2."""
+    _check(n, classes, noise)
+    rng = np.random.default_rng(seed)
+    X, y = [], []
+    for k, m in enumerate(_per_class(n, classes)):
+        a = 2 * np.pi * k / classes
+        X.append(rng.standard_normal((m, 2)) * noise + 2 * np.array([np.cos(a), np.sin(a)]))
+        y.append(np.full(m, k))
+    return np.concatenate(X), np.concatenate(y).astype(np.int64)
+
+
+def moons(n=300, noise=0.1, seed=None):
+    """Two interleaving half circles (scikit-learn's ``make_moons`` shape)."""
+    _check(n, 2, noise)
+    rng = np.random.default_rng(seed)
+    m0, m1 = _per_class(n, 2)
+    t0, t1 = np.linspace(0, np.pi, m0), np.linspace(0, np.pi, m1)
+    X = np.r_[np.c_[np.cos(t0), np.sin(t0)], np.c_[1 - np.cos(t1), 0.5 - np.sin(t1)]]
+    X = X + rng.standard_normal((n, 2)) * noise
+    return X, np.r_[np.zeros(m0), np.ones(m1)].astype(np.int64)
+
+
+TOY_SETS = {"spiral": spiral, "circles": circles, "xor": xor, "gaussians": gaussians,
+            "moons": moons}

@@ -1,0 +1,48 @@
+"""Atomic file writes: a crash at any moment leaves the old complete file or the new one.
+
+The bytes go to a temporary file in the same folder, which is flushed and fsynced, then moved
+over the target with ``os.replace`` (atomic on POSIX), and the folder itself is fsynced so the
+rename survives a power cut.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def atomic_writer(path, mode="wb"):
+    """``with atomic_writer(path) as f: f.write(...)``: the file appears whole or not at all."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise FileNotFoundError(f"cannot write {str(path)!r}: folder {str(folder)!r} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, mode) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(folder)
+
+
+def atomic_write(path, data: bytes):
+    """Write ``data`` to ``path`` atomically."""
+    with atomic_writer(path) as f:
+        f.write(data)
+
+
+def _fsync_dir(folder):
+    with contextlib.suppress(OSError):  # some filesystems refuse to open folders
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -1,0 +1,360 @@
+"""Layers: each a forward step with its chain rule beside it.
+
+Every layer has ``forward(x, train=False) -> y`` and ``backward(dout, input_grad=True) -> dx``.
+Batches are rows, ``x`` has shape ``(N, D)``. Layers with parameters keep them as attributes
+named as PyTorch names them (``weight``, ``bias``) and their gradients in ``grads``; a
+:class:`~layerwise.network.Sequential` rebinds both to views of one flat vector, so that an
+optimizer updates every parameter in a single array operation.
+
+In training mode a layer writes its output and input gradient into buffers it reuses from step
+to step (allocation is a measurable cost for small nets); in evaluation mode every output is a
+fresh array. No layer ever writes into an array it was given.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import activations as act
+from .backend import xp
+from .init import initialize
+
+
+class Layer:
+    """Base class. Subclasses with parameters list them in ``param_names``."""
+
+    param_names: tuple = ()
+    #: True for the layers the seed counts: each of their output units is one neuron.
+    is_weight_layer = False
+
+    def __init__(self):
+        self.grads = {}
+        self._buffers = {}
+
+    # -- workspace -------------------------------------------------------------------------
+    def _buffer(self, key, shape, dtype):
+        """A reusable array for ``key``; reallocated only when the shape changes."""
+        buf = self._buffers.get(key)
+        if buf is None or buf.shape != shape or buf.dtype != dtype:
+            buf = self._buffers[key] = xp.empty(shape, dtype=dtype)
+        return buf
+
+    # -- parameters ------------------------------------------------------------------------
+    @property
+    def params(self):
+        return {name: getattr(self, name) for name in self.param_names}
+
+    @property
+    def num_params(self) -> int:
+        return sum(int(p.size) for p in self.params.values())
+
+    @property
+    def num_neurons(self) -> int:
+        return 0
+
+    def output_size(self, input_size: int) -> int:
+        return input_size
+
+    def config(self) -> dict:
+        """A JSON-able description from which :func:`layer_from_config` rebuilds the layer."""
+        return {"type": type(self).__name__}
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.config().items() if k != "type")
+        return f"{type(self).__name__}({args})"
+
+    def forward(self, x, train=False):
+        raise NotImplementedError
+
+    def backward(self, dout, input_grad=True):
+        raise NotImplementedError
+
+    def __call__(self, x, train=False):
+        return self.forward(x, train)
+
+
+class Dense(Layer):
+    r"""Fully-connected layer: every neuron takes a dot product with the whole input.
+
+    .. math:: y = x W^T + b
+
+    Each row of ``W`` is one neuron's weights, as in the seed (``np.dot(W1, x)``).
+
+    Parameters
+    ----------
+    in_features, out_features : int
+    init : {"he", "xavier", "small"} or float, default "he"
+    dtype : float32 (default) or float64
+    rng : numpy.random.Generator, optional
+
+    Shape
+    -----
+    - x: ``(N, in_features)`` -> y: ``(N, out_features)``
+    - weight: ``(out_features, in_features)``, bias: ``(out_features,)``
+
+    >>> import numpy as np
+    >>> d = Dense(3, 4, rng=np.random.default_rng(0))
+    >>> d.forward(np.ones((2, 3), np.float32)).shape, d.num_params
+    ((2, 4), 16)
+    """
+
+    param_names = ("weight", "bias")
+    is_weight_layer = True
+
+    def __init__(self, in_features, out_features, init="he", dtype=np.float32, rng=None):
+        super().__init__()
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        self.init = init
+        rng = np.random.default_rng() if rng is None else rng
+        self.weight = initialize(init, (self.out_features, self.in_features), rng, dtype)
+        self.bias = xp.zeros(self.out_features, dtype=dtype)
+        self.grads = {"weight": xp.zeros_like(self.weight), "bias": xp.zeros_like(self.bias)}
+        self._x = None
+
+    @property
+    def num_neurons(self):
+        return self.out_features
+
+    def output_size(self, input_size):
+        return self.out_features
+
+    def config(self):
+        return {"type": "Dense", "in_features": self.in_features,
+                "out_features": self.out_features}
+
+    def forward(self, x, train=False):
+        if not train:
+            y = x @ self.weight.T
+            y += self.bias
+            return y
+        self._x = x  # dW needs the input; no copy: callers never change it before backward
+        y = self._buffer("y", (x.shape[0], self.out_features), self.weight.dtype)
+        xp.matmul(x, self.weight.T, out=y)
+        y += self.bias
+        return y
+
+    def backward(self, dout, input_grad=True):
+        # y = x W^T + b  =>  dW = dout^T x,  db = sum_n dout,  dx = dout W
+        xp.matmul(dout.T, self._x, out=self.grads["weight"])
+        xp.sum(dout, axis=0, out=self.grads["bias"])
+        if not input_grad:
+            return None
+        dx = self._buffer("dx", self._x.shape, self.weight.dtype)
+        return xp.matmul(dout, self.weight, out=dx)
+
+
+class Activation(Layer):
+    """An elementwise non-linearity from the activation table (:mod:`layerwise.activations`).
+
+    >>> import numpy as np
+    >>> Activation("relu").forward(np.array([[-1.0, 2.0]]))
+    array([[0., 2.]])
+    """
+
+    def __init__(self, name="relu"):
+        super().__init__()
+        self.fn = act.get(name)
+        self.name = name
+        self._x = self._y = None
+
+    def config(self):
+        return {"type": "Activation", "name": self.name}
+
+    def __repr__(self):
+        return f"Activation({self.name!r})"
+
+    def forward(self, x, train=False):
+        if not train:
+            return self.fn.f(x, None)
+        y = self.fn.f(x, self._buffer("y", x.shape, x.dtype))
+        self._x, self._y = x, y
+        return y
+
+    def backward(self, dout, input_grad=True):
+        if self.name == "relu":
+            # the hot case, in two calls: a mask from the output, then one multiply
+            mask = self._buffer("mask", dout.shape, bool)
+            xp.greater(self._y, 0, out=mask)
+            return xp.multiply(dout, mask, out=self._buffer("dx", dout.shape, dout.dtype))
+        dx = self._buffer("dx", dout.shape, dout.dtype)
+        return xp.multiply(dout, self.fn.df(self._x, self._y), out=dx)
+
+
+class PReLU(Layer):
+    r"""Parametric ReLU (He et al. 2015): a leaky ReLU whose negative slope each neuron learns.
+
+    .. math:: y = \max(0, x) + a \min(0, x)
+
+    Parameters
+    ----------
+    num_parameters : int
+        One slope per neuron (PyTorch's ``nn.PReLU(num_parameters)``).
+    init : float, default 0.25
+
+    Shape
+    -----
+    x: ``(N, num_parameters)`` -> y: same; weight: ``(num_parameters,)``
+    """
+
+    param_names = ("weight",)
+
+    def __init__(self, num_parameters, init=0.25, dtype=np.float32):
+        super().__init__()
+        self.num_parameters = int(num_parameters)
+        self.weight = xp.full(self.num_parameters, init, dtype=dtype)
+        self.grads = {"weight": xp.zeros_like(self.weight)}
+        self._x = None
+
+    def config(self):
+        return {"type": "PReLU", "num_parameters": self.num_parameters}
+
+    def forward(self, x, train=False):
+        if train:
+            self._x = x
+        return xp.where(x > 0, x, self.weight * x)
+
+    def backward(self, dout, input_grad=True):
+        x = self._x
+        neg = x <= 0
+        # dy/da = x where x <= 0; summed over the batch since a is shared by all samples
+        xp.sum(dout * xp.where(neg, x, 0), axis=0, out=self.grads["weight"])
+        if not input_grad:
+            return None
+        return dout * xp.where(neg, self.weight, 1).astype(dout.dtype)
+
+
+class Maxout(Layer):
+    r"""Maxout units (Goodfellow et al. 2013): each neuron is the max of ``k`` linear pieces.
+
+    .. math:: y_j = \max_{i<k} (w_{jk+i} \cdot x + b_{jk+i})
+
+    With ``k = 2`` this is the seed's ``max(w1.x + b1, w2.x + b2)``; it doubles the parameters
+    of a neuron. Pieces of neuron ``j`` are rows ``j*k .. j*k+k-1`` of ``weight``, so PyTorch
+    computes the same with ``linear(x).view(N, out, k).max(-1)``.
+
+    Shape
+    -----
+    x: ``(N, in_features)`` -> y: ``(N, out_features)``;
+    weight: ``(out_features * k, in_features)``, bias: ``(out_features * k,)``
+    """
+
+    param_names = ("weight", "bias")
+    is_weight_layer = True
+
+    def __init__(self, in_features, out_features, k=2, init="he", dtype=np.float32, rng=None):
+        super().__init__()
+        if int(k) < 1:
+            raise ValueError(f"maxout needs k >= 1 pieces, got {k!r}")
+        self.in_features, self.out_features, self.k = int(in_features), int(out_features), int(k)
+        rng = np.random.default_rng() if rng is None else rng
+        self.weight = initialize(init, (self.out_features * self.k, self.in_features), rng, dtype)
+        self.bias = xp.zeros(self.out_features * self.k, dtype=dtype)
+        self.grads = {"weight": xp.zeros_like(self.weight), "bias": xp.zeros_like(self.bias)}
+        self._x = self._arg = None
+
+    @property
+    def num_neurons(self):
+        return self.out_features
+
+    def output_size(self, input_size):
+        return self.out_features
+
+    def config(self):
+        return {"type": "Maxout", "in_features": self.in_features,
+                "out_features": self.out_features, "k": self.k}
+
+    def forward(self, x, train=False):
+        z = (x @ self.weight.T + self.bias).reshape(x.shape[0], self.out_features, self.k)
+        arg = z.argmax(axis=2)[..., None]
+        if train:
+            self._x, self._arg = x, arg
+        return xp.take_along_axis(z, arg, axis=2)[..., 0]
+
+    def backward(self, dout, input_grad=True):
+        # the max routes the gradient to its winning piece only
+        n = dout.shape[0]
+        dz = xp.zeros((n, self.out_features, self.k), dtype=dout.dtype)
+        xp.put_along_axis(dz, self._arg, dout[..., None], axis=2)
+        dz = dz.reshape(n, -1)
+        xp.matmul(dz.T, self._x, out=self.grads["weight"])
+        xp.sum(dz, axis=0, out=self.grads["bias"])
+        return dz @ self.weight if input_grad else None
+
+
+class Dropout(Layer):
+    """Inverted dropout: in training, zero each unit with probability ``p`` and scale the rest by
+    ``1/(1-p)``, so evaluation needs no rescaling and is the identity.
+
+    ``p`` is the probability of dropping (PyTorch's meaning), in ``[0, 1)``.
+
+    >>> import numpy as np
+    >>> d = Dropout(0.5, rng=np.random.default_rng(0))
+    >>> x = np.ones((1, 6))
+    >>> d.forward(x, train=False) is x, sorted(set(d.forward(x, train=True).ravel().tolist()))
+    (True, [0.0, 2.0])
+    """
+
+    def __init__(self, p=0.5, rng=None):
+        super().__init__()
+        if not (isinstance(p, (int, float)) and 0.0 <= p < 1.0):
+            raise ValueError(f"dropout p must be a probability in [0, 1), got {p!r}")
+        self.p = float(p)
+        self.rng = np.random.default_rng() if rng is None else rng
+        self._mask = None
+
+    def config(self):
+        return {"type": "Dropout", "p": self.p}
+
+    def forward(self, x, train=False):
+        if not train or self.p == 0.0:
+            self._mask = None
+            return x
+        draw = self.rng.random(x.shape, dtype=x.dtype)
+        self._mask = (draw >= self.p) * x.dtype.type(1.0 / (1.0 - self.p))
+        return x * self._mask
+
+    def backward(self, dout, input_grad=True):
+        return dout if self._mask is None else dout * self._mask
+
+
+class GaussianNoise(Layer):
+    """Input noise: adds N(0, std^2) to every input in training; the identity in evaluation.
+
+    One of the seed's ways to control overfitting without shrinking the net.
+    """
+
+    def __init__(self, std=0.1, rng=None):
+        super().__init__()
+        if not (isinstance(std, (int, float)) and std >= 0):
+            raise ValueError(f"noise std must be a non-negative number, got {std!r}")
+        self.std = float(std)
+        self.rng = np.random.default_rng() if rng is None else rng
+
+    def config(self):
+        return {"type": "GaussianNoise", "std": self.std}
+
+    def forward(self, x, train=False):
+        if not train or self.std == 0.0:
+            return x
+        return x + (self.rng.standard_normal(x.shape) * self.std).astype(x.dtype)
+
+    def backward(self, dout, input_grad=True):
+        return dout
+
+
+LAYER_TYPES = {cls.__name__: cls for cls in (Dense, Activation, PReLU, Maxout, Dropout, GaussianNoise)}
+
+
+def layer_from_config(cfg: dict, dtype=np.float32, rng=None) -> Layer:
+    """Rebuild a layer from :meth:`Layer.config` (weights are loaded separately)."""
+    cfg = dict(cfg)
+    kind = cfg.pop("type", None)
+    if kind not in LAYER_TYPES:
+        raise ValueError(f"unknown layer type {kind!r}; expected one of: {', '.join(LAYER_TYPES)}")
+    cls = LAYER_TYPES[kind]
+    if cls in (Dense, Maxout):
+        return cls(**cfg, dtype=dtype, rng=rng)
+    if cls is PReLU:
+        return cls(**cfg, dtype=dtype)
+    if cls in (Dropout, GaussianNoise):
+        return cls(**cfg, rng=rng)
+    return cls(**cfg)

@@ -1,0 +1,84 @@
+"""Monitors: what the seed tells us to watch while a network trains.
+
+* dead units: ReLUs that never activate on any sample of a data set ("as much as 40% of your
+  network can be dead if the learning rate is set too high");
+* saturated units: sigmoid/tanh outputs in their flat tails, where the local gradient vanishes;
+* per-layer activation mean and standard deviation, gradient norms, and the update/weight ratio.
+
+>>> import numpy as np, layerwise as lw
+>>> net = lw.Network([2, 8, 2], seed=0)
+>>> fractions = dead_fraction(net, np.random.default_rng(0).standard_normal((100, 2)))
+>>> list(fractions), 0.0 <= fractions[1] <= 1.0
+([1], True)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .layers import Activation, Maxout, PReLU
+
+_UNIT_LAYERS = (Activation, PReLU, Maxout)
+
+
+def hidden_activations(net, X, batch_size=4096):
+    """``{layer index: (pre-activation, output)}`` for every hidden non-linearity, in evaluation
+    mode. The pre-activation of a Maxout layer is its winning piece (its output)."""
+    X = np.asarray(X, dtype=net.dtype)
+    chunks = {}
+    for start in range(0, max(len(X), 1), batch_size):
+        h = X[start:start + batch_size]
+        for i, layer in enumerate(net.layers[:-1]):
+            pre = h
+            h = layer.forward(h, train=False)
+            if isinstance(layer, _UNIT_LAYERS):
+                chunks.setdefault(i, []).append((pre if not isinstance(layer, Maxout) else h, h))
+    return {i: (np.concatenate([c[0] for c in v]), np.concatenate([c[1] for c in v]))
+            for i, v in chunks.items()}
+
+
+def dead_fraction(net, X) -> dict:
+    """Fraction of each hidden layer's units that never activate (input <= 0 on every sample).
+
+    For ReLU such a unit passes no gradient and cannot recover; for leaky ReLU and PReLU it still
+    passes a small gradient; Maxout units always pass gradient to their winning piece and are
+    reported by whether their output is ever positive. Returns ``{layer index: fraction}``.
+    """
+    return {i: float((pre <= 0).all(axis=0).mean())
+            for i, (pre, _) in hidden_activations(net, X).items()}
+
+
+def saturation_fraction(net, X, tail=0.05) -> dict:
+    """Fraction of (sample, unit) outputs of sigmoid/tanh layers that lie within ``tail`` of
+    either end of the output range (scaled to [0, 1]). Returns ``{layer index: fraction}``."""
+    out = {}
+    for i, (_, y) in hidden_activations(net, X).items():
+        layer = net.layers[i]
+        if isinstance(layer, Activation) and layer.name in ("sigmoid", "tanh"):
+            lo, hi = layer.fn.range
+            u = (y - lo) / (hi - lo)
+            out[i] = float(((u < tail) | (u > 1 - tail)).mean())
+    return out
+
+
+def activation_stats(net, X) -> dict:
+    """``{layer index: {"mean", "std"}}`` of each hidden layer's outputs."""
+    return {i: {"mean": float(y.mean()), "std": float(y.std())}
+            for i, (_, y) in hidden_activations(net, X).items()}
+
+
+def gradient_norms(net) -> dict:
+    """``{parameter name: L2 norm of its gradient}`` from the last backward pass."""
+    return {name: float(np.linalg.norm(g)) for name, _, g in net.parameters()}
+
+
+def update_ratio(before: dict, net) -> dict:
+    """``{weight name: ||W_after - W_before|| / ||W_before||}`` (aim for about 1e-3 per step).
+
+    ``before`` is a :meth:`~layerwise.network.Sequential.state_dict` taken before the update.
+    """
+    ratios = {}
+    for name, p, _ in net.parameters():
+        if p.ndim == 2:
+            norm = float(np.linalg.norm(before[name]))
+            ratios[name] = float(np.linalg.norm(p - before[name])) / norm if norm else float("inf")
+    return ratios
