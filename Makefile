@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/layerwise main
+	$(BIN)/layerwise demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
