@@ -11,8 +11,10 @@ last digit and fast on a CPU.
 """
 from . import activations, data, init, losses, monitor, optim  # noqa: F401
 from .gradcheck import gradcheck  # noqa: F401
+from .io import ModelFileError, export_onnx, load, save, to_torch  # noqa: F401
 from .layers import Activation, Dense, Dropout, GaussianNoise, Maxout, PReLU  # noqa: F401
 from .network import Network, Sequential, from_config  # noqa: F401
 from .neuron import Neuron  # noqa: F401
+from .train import History, Trainer, TrainingDiverged, evaluate, fit  # noqa: F401
 
 __version__ = "0.1.0"

@@ -27,6 +27,7 @@ from .backend import xp
 
 LEAKY_SLOPE = 0.01  # the seed's "small positive slope (of 0.01, or so)"
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_GELU_CLIP = 20.0  # tanh(sqrt(2/pi) (20 + 0.044715 * 20^3)) == 1.0 in float32 and float64
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,9 @@ def _elu(x, out=None):
 def _gelu(x, out=None):
     """GELU, tanh approximation (PyTorch's ``approximate="tanh"``)."""
     out = _out(x, out)
-    inner = _SQRT_2_OVER_PI * (x + 0.044715 * x**3)
+    # beyond |x| = 20 the tanh is exactly +-1; clipping keeps x**3 from overflowing
+    xc = xp.clip(x, -_GELU_CLIP, _GELU_CLIP)
+    inner = _SQRT_2_OVER_PI * (xc + 0.044715 * xc**3)
     xp.multiply(0.5 * x, 1.0 + xp.tanh(inner), out=out)
     return out
 
@@ -112,6 +115,8 @@ def _identity(x, out=None):
 
 
 def _d_gelu(x, y):
+    # the derivative is exactly 0 or 1 beyond the clip, and x*x must not overflow to inf * 0
+    x = xp.clip(x, -_GELU_CLIP, _GELU_CLIP)
     x2 = x * x
     inner = _SQRT_2_OVER_PI * (x + 0.044715 * x * x2)
     t = xp.tanh(inner)
@@ -143,7 +148,7 @@ ACTIVATIONS: dict[str, ActivationFn] = {
         ActivationFn("softplus", softplus, lambda x, y: sigmoid(x),
                      (0.0, math.inf), False, False, True, "f(x) = log(1 + e^x)"),
         ActivationFn("gelu", _gelu, _d_gelu,
-                     (-0.17, math.inf), False, False, True,
+                     (-0.1701, math.inf), False, False, True,  # min -0.170041 at x = -0.75
                      "f(x) = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))"),
         ActivationFn("silu", _silu, _d_silu,
                      (-0.28, math.inf), False, False, True, "f(x) = x sigmoid(x)"),

@@ -128,7 +128,8 @@ def _load_model(path):
 
     from . import io as lwio
 
-    net, meta = lwio.load_with_metadata(path)
+    net = lwio.load(path)
+    meta = lwio.read_metadata(path)
     pre = json.loads(meta["preprocess"]) if "preprocess" in meta else None
     return net, meta, pre
 

@@ -12,6 +12,8 @@ fresh array. No layer ever writes into an array it was given.
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from . import activations as act
@@ -29,6 +31,15 @@ class Layer:
     def __init__(self):
         self.grads = {}
         self._buffers = {}
+
+    def __getstate__(self):
+        # workspaces and the cached inputs of the last step are not part of a layer's state
+        state = self.__dict__.copy()
+        state["_buffers"] = {}
+        for key in ("_x", "_y", "_mask", "_arg"):
+            if key in state:
+                state[key] = None
+        return state
 
     # -- workspace -------------------------------------------------------------------------
     def _buffer(self, key, shape, dtype):
@@ -158,6 +169,15 @@ class Activation(Layer):
 
     def config(self):
         return {"type": "Activation", "name": self.name}
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        del state["fn"]  # table entries hold lambdas; the name is enough to find them again
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.fn = act.get(self.name)
 
     def __repr__(self):
         return f"Activation({self.name!r})"
@@ -295,7 +315,7 @@ class Dropout(Layer):
 
     def __init__(self, p=0.5, rng=None):
         super().__init__()
-        if not (isinstance(p, (int, float)) and 0.0 <= p < 1.0):
+        if not (isinstance(p, numbers.Real) and not isinstance(p, bool) and 0.0 <= p < 1.0):
             raise ValueError(f"dropout p must be a probability in [0, 1), got {p!r}")
         self.p = float(p)
         self.rng = np.random.default_rng() if rng is None else rng
@@ -324,7 +344,7 @@ class GaussianNoise(Layer):
 
     def __init__(self, std=0.1, rng=None):
         super().__init__()
-        if not (isinstance(std, (int, float)) and std >= 0):
+        if not (isinstance(std, numbers.Real) and not isinstance(std, bool) and std >= 0):
             raise ValueError(f"noise std must be a non-negative number, got {std!r}")
         self.std = float(std)
         self.rng = np.random.default_rng() if rng is None else rng

@@ -42,6 +42,14 @@ def _rows(n):
 
 
 # -- input checks -------------------------------------------------------------------------------
+def _as_scores(scores):
+    """``scores`` as a float array: integer scores would make the in-place gradient steps fail."""
+    scores = np.asarray(scores)
+    if scores.dtype.kind not in "biuf":
+        raise TypeError(f"scores must hold real numbers, got dtype {scores.dtype}")
+    return scores if scores.dtype.kind == "f" else scores.astype(np.float64)
+
+
 def _check_scores(scores, ndim=(2,)):
     if scores.ndim not in ndim:
         raise ValueError(f"scores must have {' or '.join(map(str, ndim))} dimensions, got "
@@ -86,7 +94,7 @@ def softmax(scores):
 def softmax_cross_entropy(scores, y, validate=True):
     """Softmax classifier loss. ``scores (N, C)``, ``y (N,)`` integers in ``[0, C)``."""
     if validate:
-        scores = np.asarray(scores)
+        scores = _as_scores(scores)
         _check_scores(scores)
         y = _check_labels(y, scores.shape[0], scores.shape[1])
     n = scores.shape[0]
@@ -104,7 +112,7 @@ def softmax_cross_entropy(scores, y, validate=True):
 def multiclass_hinge(scores, y, validate=True):
     """Multiclass SVM loss (cs231n's form, margin 1). ``scores (N, C)``, ``y (N,)``."""
     if validate:
-        scores = np.asarray(scores)
+        scores = _as_scores(scores)
         _check_scores(scores)
         y = _check_labels(y, scores.shape[0], scores.shape[1])
     n = scores.shape[0]
@@ -122,7 +130,7 @@ def multiclass_hinge(scores, y, validate=True):
 
 # -- binary ----------------------------------------------------------------------------------
 def _binary_scores(scores, validate):
-    scores = np.asarray(scores) if validate else scores
+    scores = _as_scores(scores) if validate else scores
     if validate:
         _check_scores(scores, ndim=(1, 2))
         if scores.ndim == 2 and scores.shape[1] != 1:
@@ -165,7 +173,7 @@ def mse(scores, y, validate=True):
     """Mean squared error over all elements (PyTorch's ``MSELoss``). ``y`` matches ``scores``
     (or is ``(N,)`` for one output)."""
     if validate:
-        scores = np.asarray(scores)
+        scores = _as_scores(scores)
         _check_scores(scores, ndim=(1, 2))
         y = np.asarray(y, dtype=scores.dtype)
         if y.shape != scores.shape and y.reshape(-1).shape != scores.reshape(-1).shape:

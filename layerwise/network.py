@@ -80,17 +80,27 @@ class Sequential:
         self._slots, offset, n_weights = {}, 0, 0
         for key, layer, name in entries:
             p = getattr(layer, name)
-            view = self.flat_params[offset:offset + p.size].reshape(p.shape)
-            view[...] = p
-            setattr(layer, name, view)
-            layer.grads[name] = self.flat_grads[offset:offset + p.size].reshape(p.shape)
+            self.flat_params[offset:offset + p.size] = p.reshape(-1)
             self._slots[key] = (layer, name, offset, p.shape)
             offset += p.size
             if p.ndim == 2:
                 n_weights = offset
+        self._bind_views()
         self.weight_slice = slice(0, n_weights)
         self._names = sorted(self._slots, key=lambda k: (int(k.split(".")[0]), k.split(".")[1]
                                                          != "weight"))
+
+    def _bind_views(self):
+        """Point every layer's parameters and gradients at their slices of the flat vectors."""
+        for layer, name, offset, shape in self._slots.values():
+            size = int(np.prod(shape))
+            setattr(layer, name, self.flat_params[offset:offset + size].reshape(shape))
+            layer.grads[name] = self.flat_grads[offset:offset + size].reshape(shape)
+
+    def __setstate__(self, state):
+        # pickle stores views as copies: re-link the layers to the (shared) flat vectors
+        self.__dict__.update(state)
+        self._bind_views()
 
     def parameters(self):
         """``[(name, param, grad), ...]`` in state-dict order; arrays are live views."""
@@ -118,10 +128,12 @@ class Sequential:
         if missing or extra:
             raise ValueError(f"state dict does not match the network: missing keys {missing}, "
                              f"unexpected keys {extra}")
+        # check every entry before copying any, so that a failed load leaves the network intact
         for k, (layer, name, _, shape) in self._slots.items():
             if tuple(state[k].shape) != tuple(shape):
                 raise ValueError(f"parameter {k!r} has shape {tuple(state[k].shape)}, "
                                  f"the network expects {tuple(shape)}")
+        for k, (layer, name, _, shape) in self._slots.items():
             getattr(layer, name)[...] = state[k]
         return self
 
@@ -219,7 +231,9 @@ class Sequential:
 
     @property
     def _first_weight_index(self):
-        return next((i for i, l in enumerate(self.layers) if l.is_weight_layer), 0)
+        # the first layer holding parameters (a PReLU may come before any Dense): no layer
+        # below it needs an input gradient, and every layer above it does
+        return next((i for i, l in enumerate(self.layers) if l.param_names), 0)
 
     def predict(self, X):
         """Class index of the highest score (or of score > 0 for a single output)."""
@@ -234,6 +248,20 @@ class Sequential:
         :func:`from_config`."""
         return {"class": "Sequential", "dtype": str(self.dtype),
                 "layers": [layer.config() for layer in self.layers]}
+
+    # -- model files ------------------------------------------------------------------------
+    def save(self, path, metadata=None):
+        """Save weights and architecture to a safetensors file, atomically
+        (:func:`layerwise.io.save`); read it back with :func:`layerwise.load`."""
+        from .io import save
+
+        save(self, path, metadata)
+
+    def to_torch(self):
+        """An equivalent PyTorch ``nn.Sequential`` (:func:`layerwise.io.to_torch`)."""
+        from .io import to_torch
+
+        return to_torch(self)
 
     def __repr__(self):
         inner = "\n".join(f"  ({i}): {layer!r}" for i, layer in enumerate(self.layers))

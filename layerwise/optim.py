@@ -16,6 +16,7 @@ Weight decay is not an optimizer option here: regularization belongs to the obje
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -23,7 +24,8 @@ from .backend import xp
 
 
 def _check_lr(lr):
-    if not isinstance(lr, (int, float)) or isinstance(lr, bool) or not (lr > 0 and math.isfinite(lr)):
+    # numbers.Real admits NumPy scalars (np.float32(0.1)), which grid searches hand over
+    if not isinstance(lr, numbers.Real) or isinstance(lr, bool) or not (lr > 0 and math.isfinite(lr)):
         raise ValueError(f"learning rate must be a positive finite number, got {lr!r}")
     return float(lr)
 
@@ -70,7 +72,7 @@ class SGD(Optimizer):
 
     _state_names = ("velocity",)
 
-    def __init__(self, net, lr=0.01, momentum=0.0, nesterov=False):
+    def __init__(self, net, lr=0.001, momentum=0.0, nesterov=False):
         super().__init__(net, lr)
         if not 0 <= momentum < 1:
             raise ValueError(f"momentum must lie in [0, 1), got {momentum!r}")
@@ -101,14 +103,14 @@ class SGD(Optimizer):
 class Momentum(SGD):
     """SGD with momentum 0.9 by default."""
 
-    def __init__(self, net, lr=0.01, momentum=0.9):
+    def __init__(self, net, lr=0.001, momentum=0.9):
         super().__init__(net, lr, momentum=momentum)
 
 
 class Nesterov(SGD):
     """SGD with Nesterov momentum, 0.9 by default."""
 
-    def __init__(self, net, lr=0.01, momentum=0.9):
+    def __init__(self, net, lr=0.001, momentum=0.9):
         super().__init__(net, lr, momentum=momentum, nesterov=True)
 
 

@@ -13,12 +13,13 @@ import numpy as np
 
 
 def _check(n, classes, noise):
-    if not isinstance(n, (int, np.integer)) or n < classes:
+    # classes first: the message about n quotes it, and n < classes needs it to be a number.
+    if not isinstance(classes, (int, np.integer)) or isinstance(classes, bool) or classes < 2:
+        raise ValueError(f"classes must be an integer >= 2, got {classes!r}")
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < classes:
         raise ValueError(f"n must be an integer of at least {classes} (one point per class), "
                          f"got {n!r}")
-    if not isinstance(classes, (int, np.integer)) or classes < 2:
-        raise ValueError(f"classes must be an integer >= 2, got {classes!r}")
-    if not noise >= 0:
+    if not isinstance(noise, (int, float, np.integer, np.floating)) or not noise >= 0:
         raise ValueError(f"noise must be >= 0, got {noise!r}")
 
 

@@ -5,7 +5,10 @@ An experiment is a module in :mod:`layerwise.lab.experiments` that defines
 * ``ID`` (short name used by ``--only``), ``TITLE``, ``CLAIM`` (the seed's claim in our words),
   ``SEED_REF`` (where in the notes / which figure);
 * ``tasks(quick: bool, seed: int) -> list[dict]``: independent units of work, each a dict of
-  JSON-able keyword arguments; the runner sends them to joblib or Dask workers;
+  JSON-able keyword arguments; the runner sends them to joblib or Dask workers. ``tasks`` may
+  also take keyword options from the command line by name: ``cifar10`` (a path, or None when
+  none was given); the runner passes an option only to a ``tasks`` that names it (or takes
+  ``**options``), see :func:`call_tasks`;
 * ``run_task(**kwargs) -> dict``: one unit of work, returning JSON-able measured numbers
   (module-level, so workers can import it);
 * ``summarize(results: list[dict], out: pathlib.Path, quick: bool) -> Section``: turns the
@@ -15,6 +18,7 @@ Every number shown comes from ``run_task``; nothing is typed in by hand.
 """
 from __future__ import annotations
 
+import inspect
 from dataclasses import asdict, dataclass, field
 
 VERDICTS = ("supported", "partly", "not supported")
@@ -51,3 +55,11 @@ class Section:
 
     def to_dict(self):
         return asdict(self)
+
+
+def call_tasks(module, quick, seed, **options):
+    """``module.tasks(quick, seed, ...)``, passing only the options its signature names."""
+    params = inspect.signature(module.tasks).parameters
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    chosen = {k: v for k, v in options.items() if takes_any or k in params}
+    return list(module.tasks(quick, seed, **chosen))

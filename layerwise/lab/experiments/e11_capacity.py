@@ -1,0 +1,283 @@
+"""Capacity (ch6-09): one hidden layer of 3, 6 and 20 neurons on a noisy two-class set.
+
+The seed trains three nets with one hidden layer of 3, 6 and 20 neurons on a 2-D, two-class
+set: more neurons express more complicated decision regions; the 20-neuron net fits all the
+training data by cutting the plane into many disjoint regions, while the 3-neuron net models the
+data as two blobs and treats the few points of one class inside the other's cluster as noise,
+which "could lead to better generalization".
+
+Here the data are two Gaussian blobs with a tenth of the labels flipped (the "red points inside
+the green cluster"); each net is trained full batch with Adam, then measured: training and test
+accuracy (the test set is a fresh draw of the same distribution) and how complicated its regions
+are, as the number of connected decision regions on a grid and the fraction of neighbouring grid
+cells whose predicted labels differ (the length of the boundary).
+
+The helpers here (:func:`noisy_blobs`, :func:`train_full_batch`, :func:`region_stats`) are
+shared with the regularization experiment.
+
+>>> labels = np.array([[0, 0, 1], [0, 1, 1], [1, 1, 0]])
+>>> count_regions(labels), round(boundary_fraction(labels), 3)
+(3, 0.5)
+"""
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from ..core import Claim, Section
+
+ID = "capacity"
+TITLE = "Capacity: 3, 6 and 20 hidden neurons"
+CLAIM = ("More hidden neurons express more complicated decision regions; 20 neurons fit all the "
+         "training data, 3 model it in broad strokes, which may generalize better.")
+SEED_REF = "Section 3.4, figure ch6-09"
+
+SIZES = (3, 6, 20)
+N_TRAIN, N_TEST = 100, 2000
+FLIP = 0.1  # fraction of training and test labels flipped: the noise a big net fits
+BLOB_STD = 1.0
+LR = 0.02
+#: the grid on which regions are measured: the blobs sit at (-2, 0) and (2, 0) with std 1
+BOX = (-5.0, 5.0, -4.0, 4.0)
+GRID = 120
+#: a train accuracy at least this high counts as "fits all the training data"
+FITS_ALL = 0.97
+
+
+# -- data, training and region measures (shared with e12_regularization) -------------------------
+def noisy_blobs(n, seed, flip=FLIP, std=BLOB_STD):
+    """Two Gaussian blobs (classes 0 and 1) with a fraction ``flip`` of the labels flipped.
+
+    Returns ``X`` float32 of shape ``(n, 2)`` and ``y`` int64 of shape ``(n,)``.
+
+    >>> X, y = noisy_blobs(10, seed=0)
+    >>> X.shape, X.dtype, sorted(set(y.tolist()))
+    ((10, 2), dtype('float32'), [0, 1])
+    """
+    import layerwise as lw
+
+    rng = np.random.default_rng(seed)
+    X, y = lw.data.gaussians(n=n, classes=2, noise=std, seed=rng)
+    flipped = rng.random(n) < flip
+    return X.astype(np.float32), np.where(flipped, 1 - y, y).astype(np.int64)
+
+
+def train_full_batch(net, X, y, steps, lr=LR, reg=0.0, optimizer="adam", seed=0):
+    """Train ``net`` with ``steps`` full-batch updates (one :meth:`Trainer.step` each); return
+    the final training loss (data loss plus penalty, as the last step saw it)."""
+    import layerwise as lw
+
+    trainer = lw.Trainer(net, loss="softmax", optimizer=optimizer, lr=lr, reg=reg,
+                         batch_size=len(X), seed=seed)
+    X, y = trainer.prepare(X, y)
+    loss = float("nan")
+    for _ in range(steps):
+        loss = trainer.step(X, y)
+    return float(loss)
+
+
+def grid_labels(net, box=BOX, res=GRID):
+    """Predicted class on a ``res x res`` grid over ``box = (x0, x1, y0, y1)``; rows run along
+    the second input."""
+    gx = np.linspace(box[0], box[1], res)
+    gy = np.linspace(box[2], box[3], res)
+    xx, yy = np.meshgrid(gx, gy)
+    return net.predict(np.c_[xx.ravel(), yy.ravel()]).reshape(res, res)
+
+
+def boundary_fraction(labels):
+    """Fraction of horizontally or vertically neighbouring grid cells with different labels:
+    a measure of how long (how wiggly) the decision boundary is."""
+    labels = np.asarray(labels)
+    pairs = labels[1:, :].size + labels[:, 1:].size
+    if not pairs:
+        return 0.0
+    return float(((labels[1:, :] != labels[:-1, :]).sum()
+                  + (labels[:, 1:] != labels[:, :-1]).sum()) / pairs)
+
+
+def count_regions(labels):
+    """Number of 4-connected regions of equal label on a grid (each island counts once)."""
+    labels = np.asarray(labels)
+    h, w = labels.shape
+    seen = np.zeros((h, w), bool)
+    regions = 0
+    for i0 in range(h):
+        for j0 in range(w):
+            if seen[i0, j0]:
+                continue
+            regions += 1
+            seen[i0, j0] = True
+            queue, lab = deque([(i0, j0)]), labels[i0, j0]
+            while queue:
+                i, j = queue.popleft()
+                for a, b in ((i + 1, j), (i - 1, j), (i, j + 1), (i, j - 1)):
+                    if 0 <= a < h and 0 <= b < w and not seen[a, b] and labels[a, b] == lab:
+                        seen[a, b] = True
+                        queue.append((a, b))
+    return regions
+
+
+def region_stats(net):
+    """``{"regions", "boundary"}`` of ``net``'s decision regions on the standard grid."""
+    labels = grid_labels(net)
+    return {"regions": count_regions(labels), "boundary": boundary_fraction(labels)}
+
+
+def measure(net, X, y, Xt, yt):
+    """Training and test accuracy and the region measures of a trained net."""
+    import layerwise as lw
+
+    return {"train_acc": lw.train.accuracy(net, X, y), "test_acc": lw.train.accuracy(net, Xt, yt),
+            **region_stats(net)}
+
+
+def mean_sd(values):
+    v = np.asarray(values, dtype=np.float64)
+    return float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0
+
+
+# -- the experiment -------------------------------------------------------------------------
+def tasks(quick=False, seed=0):
+    """One task per (hidden size, repeat); each repeat draws its own data and weights."""
+    repeats, steps = (2, 1500) if quick else (5, 5000)
+    return [{"hidden": h, "seed": int(seed) + r, "steps": steps, "keep": r == 0}
+            for h in SIZES for r in range(repeats)]
+
+
+def run_task(hidden, seed, steps, keep=False):
+    """Train one 2-hidden-2 ReLU net on one draw of the data; measure it."""
+    import layerwise as lw
+
+    X, y = noisy_blobs(N_TRAIN, seed=seed)
+    Xt, yt = noisy_blobs(N_TEST, seed=10_000 + seed)
+    net = lw.Network([2, hidden, 2], activation="relu", seed=seed)
+    loss = train_full_batch(net, X, y, steps, seed=seed)
+    out = {"hidden": hidden, "seed": seed, "steps": steps, "loss": loss,
+           **measure(net, X, y, Xt, yt)}
+    if keep:  # the weights of the drawn run, so the report can draw its regions
+        out["config"] = net.config()
+        out["state"] = {k: v.tolist() for k, v in net.state_dict().items()}
+    return out
+
+
+def rebuild(config, state):
+    """The network a task trained: its architecture (``net.config()``) and its weights."""
+    import layerwise as lw
+
+    net = lw.from_config(config)
+    net.load_state_dict({k: np.asarray(v, dtype=net.dtype) for k, v in state.items()})
+    return net
+
+
+def summarize(results, out, quick=False):
+    from layerwise import plots
+
+    by = {h: [r for r in results if r["hidden"] == h] for h in SIZES}
+    stats = {h: {k: mean_sd([r[k] for r in rs]) for k in ("train_acc", "test_acc", "regions",
+                                                           "boundary")}
+             for h, rs in by.items()}
+
+    # the figure of the seed: decision regions of the drawn runs
+    fig, axes = plots.figure(1, len(SIZES), size=(4.4 * len(SIZES), 4.0))
+    for ax, h in zip(axes, SIZES):
+        r = next(r for r in by[h] if "state" in r)
+        X, y = noisy_blobs(N_TRAIN, seed=r["seed"])
+        plots.decision_regions(rebuild(r["config"], r["state"]), X, y, ax=ax, legend=h == SIZES[0],
+                               title=f"{h} hidden neurons: train {r['train_acc']:.0%}, "
+                                     f"test {r['test_acc']:.0%}")
+    regions_png = "capacity_regions.png"
+    plots.save(fig, out / regions_png)
+
+    fig, (ax1, ax2) = plots.figure(1, 2)
+    xs = np.arange(len(SIZES))
+    for k, (key, label) in enumerate((("train_acc", "train"), ("test_acc", "test"))):
+        m = [stats[h][key][0] for h in SIZES]
+        s = [stats[h][key][1] for h in SIZES]
+        ax1.errorbar(xs, m, yerr=s, marker="os"[k], capsize=4, label=label,
+                     color=plots.PALETTE[k])
+    ax1.set_xticks(xs, [str(h) for h in SIZES])
+    ax1.set(xlabel="hidden neurons", ylabel="accuracy (mean ± sd over runs)")
+    ax1.legend()
+    m = [stats[h]["regions"][0] for h in SIZES]
+    s = [stats[h]["regions"][1] for h in SIZES]
+    ax2.bar(xs, m, yerr=s, capsize=4, color=plots.PALETTE[2], alpha=0.8)
+    ax2.set_xticks(xs, [str(h) for h in SIZES])
+    ax2.set(xlabel="hidden neurons", ylabel="connected decision regions")
+    acc_png = "capacity_accuracy.png"
+    plots.save(fig, out / acc_png)
+
+    small, big = SIZES[0], SIZES[-1]
+    reg_m = [stats[h]["regions"][0] for h in SIZES]
+    bnd_m = [stats[h]["boundary"][0] for h in SIZES]
+    grows = all(a <= b for a, b in zip(reg_m, reg_m[1:])) and \
+        all(a <= b for a, b in zip(bnd_m, bnd_m[1:])) and bnd_m[-1] > bnd_m[0]
+    verdict = "supported" if grows else ("partly" if bnd_m[-1] > bnd_m[0] or reg_m[-1] > reg_m[0]
+                                         else "not supported")
+    n_runs = len(by[small])
+    claims = [Claim(
+        id="complexity",
+        claim="More hidden neurons express more complicated decision regions.",
+        measured="; ".join(f"{h} neurons: {stats[h]['regions'][0]:.1f} regions, boundary "
+                           f"{stats[h]['boundary'][0]:.2%} of grid edges" for h in SIZES)
+        + f" (means over {n_runs} runs)",
+        verdict=verdict,
+        why=("Both the number of regions and the boundary length grow with the hidden layer."
+             if verdict == "supported" else
+             "The measures grow from the smallest to the largest net but not at every step."
+             if verdict == "partly" else
+             "The largest net's regions are not more complicated than the smallest's here."),
+        figures=[regions_png, acc_png])]
+
+    tr_big, sd_big = stats[big]["train_acc"]
+    tr_small = stats[small]["train_acc"][0]
+    verdict = ("supported" if tr_big >= FITS_ALL else
+               "partly" if tr_big > tr_small else "not supported")
+    claims.append(Claim(
+        id="fits-training-data",
+        claim=f"The {big}-neuron net fits (nearly) all the training data, noise included.",
+        measured=(f"training accuracy {tr_big:.1%} ± {sd_big:.1%} with {big} neurons, "
+                  f"{tr_small:.1%} with {small}; {FLIP:.0%} of labels are flipped"),
+        verdict=verdict,
+        why=(f"At least {FITS_ALL:.0%} of training points, flipped labels included, are "
+             "classified as labelled." if verdict == "supported" else
+             f"It fits more than the {small}-neuron net but stays below {FITS_ALL:.0%} in "
+             f"{by[big][0]['steps']} full-batch steps." if verdict == "partly" else
+             "It does not fit the training data better than the small net."),
+        figures=[regions_png]))
+
+    te_small, sd_small = stats[small]["test_acc"]
+    te_big, sd_te_big = stats[big]["test_acc"]
+    se = np.hypot(sd_small, sd_te_big) / np.sqrt(n_runs)
+    verdict = ("supported" if te_small - te_big > se else
+               "partly" if te_small >= te_big else "not supported")
+    claims.append(Claim(
+        id="small-generalizes",
+        claim=(f"The {small}-neuron net models the data in broad strokes, which could generalize "
+               f"better than the {big}-neuron net."),
+        measured=(f"test accuracy {te_small:.1%} ± {sd_small:.1%} ({small} neurons) against "
+                  f"{te_big:.1%} ± {sd_te_big:.1%} ({big} neurons), {N_TEST} test points per run"),
+        verdict=verdict,
+        why=("The small net's test accuracy is higher by more than the standard error of the "
+             "difference." if verdict == "supported" else
+             "The small net is ahead, but by less than the standard error." if verdict == "partly"
+             else "The big net generalizes at least as well here."),
+        figures=[acc_png]))
+
+    rows = [[h, f"{stats[h]['train_acc'][0]:.3f} ± {stats[h]['train_acc'][1]:.3f}",
+             f"{stats[h]['test_acc'][0]:.3f} ± {stats[h]['test_acc'][1]:.3f}",
+             f"{stats[h]['regions'][0]:.1f}", f"{stats[h]['boundary'][0]:.4f}"] for h in SIZES]
+    return Section(
+        id=ID, title=TITLE, seed_ref=SEED_REF,
+        method=(f"Two Gaussian blobs (std {BLOB_STD}) with {FLIP:.0%} of labels flipped, "
+                f"{N_TRAIN} training points; 2-H-2 ReLU nets trained full batch with Adam "
+                f"(lr {LR}, {results[0]['steps']} steps), no regularization; {n_runs} runs per "
+                f"size, each with its own data and weights. Regions are counted on a "
+                f"{GRID}x{GRID} grid."),
+        claims=claims, figures=[regions_png, acc_png],
+        table={"columns": ["hidden neurons", "train accuracy", "test accuracy", "regions",
+                           "boundary fraction"], "rows": rows},
+        numbers={"stats": {str(h): v for h, v in stats.items()},
+                 "runs": [{k: v for k, v in r.items() if k not in ("state", "config")}
+                          for r in results]})
