@@ -78,6 +78,16 @@ def _apply(pre, X):
     return (np.asarray(X, dtype=np.float64) - np.asarray(pre["mean"])) / np.asarray(pre["scale"])
 
 
+def fold_standardization(net, pre):
+    """Fold ``x -> (x - mean) / scale`` into the first weight layer, so that the saved model
+    takes raw inputs: ``W' = W / scale`` and ``b' = b - W' @ mean`` (exact up to rounding)."""
+    first = net.layers[net._first_weight_index]
+    mean, scale = np.asarray(pre["mean"]), np.asarray(pre["scale"])
+    w = first.weight.astype(np.float64) / scale
+    first.bias[...] = first.bias - w @ mean
+    first.weight[...] = w
+
+
 def cmd_train(args):
     import json
 
@@ -110,46 +120,44 @@ def cmd_train(args):
         line += f", test accuracy {test['accuracy']:.2%} ({len(X_test)} samples)"
     print(line)
     if args.save:
+        if pre is not None:
+            fold_standardization(net, pre)  # the saved model takes the data as it comes
         meta = {"data": str(args.data), "loss": args.loss,
                 "history": json.dumps(history.to_dict())}
-        if pre is not None:
-            meta["preprocess"] = json.dumps(pre)
         lw.save(net, args.save, metadata=meta)
         print(f"saved {args.save}")
     if args.plot:
         from . import plots
 
-        plots.save_training_curves(history, args.plot)
+        plots.save(plots.learning_curves({ds.name: history}), args.plot)
         print(f"plotted {args.plot}")
 
 
 def _load_model(path):
-    import json
-
     from . import io as lwio
 
-    net = lwio.load(path)
-    meta = lwio.read_metadata(path)
-    pre = json.loads(meta["preprocess"]) if "preprocess" in meta else None
-    return net, meta, pre
+    try:
+        return lwio.load(path), lwio.read_metadata(path)
+    except FileNotFoundError:
+        raise UsageError(f"no model file at {path!r}") from None
 
 
 def cmd_evaluate(args):
     import layerwise as lw
 
-    net, meta, pre = _load_model(args.model)
+    net, meta = _load_model(args.model)
     ds = _load_data(args.data, args.seed)
     loss = meta.get("loss", "softmax")
     for split, X, y in (("train", ds.X_train, ds.y_train), ("test", ds.X_test, ds.y_test)):
         if len(X):
-            r = lw.evaluate(net, _apply(pre, X), y, loss=loss)
+            r = lw.evaluate(net, X, y, loss=loss)
             print(f"{split}: loss {r['loss']:.4f}  accuracy {r['accuracy']:.2%}  ({len(X)} samples)")
 
 
 def cmd_predict(args):
-    net, meta, pre = _load_model(args.model)
+    net, meta = _load_model(args.model)
     X = _read_inputs(args.input, net.in_features)
-    scores = net.forward(_apply(pre, X))
+    scores = net.forward(X)
     w = sys.stdout
     if args.proba:
         from .activations import sigmoid
@@ -165,7 +173,7 @@ def cmd_predict(args):
             w.write(",".join(f"{p:.6g}" for p in row) + "\n")
     else:
         w.write("prediction\n")
-        for label in net.predict(_apply(pre, X)):
+        for label in scores.argmax(axis=1) if scores.shape[1] > 1 else (scores[:, 0] > 0):
             w.write(f"{int(label)}\n")
 
 
@@ -203,11 +211,9 @@ def _is_number(text):
 def cmd_export(args):
     import layerwise as lw
 
-    net, _, pre = _load_model(args.model)
-    if pre is not None:
-        print("note: the model was trained on standardized inputs; the exported graph expects "
-              "them standardized the same way (mean and scale are in the model's metadata)",
-              file=sys.stderr)
+    net, _ = _load_model(args.model)
+    if not (args.onnx or args.torch):
+        raise UsageError("say what to export: --onnx FILE and/or --torch FILE")
     if args.onnx:
         lw.export_onnx(net, args.onnx)
         print(f"wrote {args.onnx}")
@@ -247,6 +253,25 @@ def cmd_bench(args, rest):
 
 
 # -- the parser -----------------------------------------------------------------------------------
+def _number(cast, low, low_inclusive, high=None, what="a number"):
+    def parse(text):
+        try:
+            value = cast(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        ok = (value >= low if low_inclusive else value > low) and (high is None or value < high)
+        if not ok or value != value:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return value
+    return parse
+
+
+positive_float = _number(float, 0.0, False, what="a positive number")
+non_negative_float = _number(float, 0.0, True, what="a number >= 0")
+positive_int = _number(int, 1, True, what="a positive integer")
+probability = _number(float, 0.0, True, 1.0, what="a probability in [0, 1)")
+
+
 def build_parser():
     from .activations import ACTIVATIONS, LAYER_ACTIVATIONS
     from .losses import LOSSES, REG_TYPES
@@ -271,7 +296,7 @@ def build_parser():
     s = sub.add_parser("summary", help="print a network's layers, neurons and parameters")
     s.add_argument("sizes", help="layer sizes, input first, e.g. 3-4-4-1")
     s.add_argument("--activation", default="relu", choices=activations)
-    s.add_argument("--dropout", type=float, default=0.0)
+    s.add_argument("--dropout", type=probability, default=0.0)
     s.set_defaults(func=cmd_summary)
 
     s = sub.add_parser("demo", help="the seed's two nets, and the spiral learned by a ReLU net")
@@ -287,13 +312,15 @@ def build_parser():
     s.add_argument("--activation", default="relu", choices=activations)
     s.add_argument("--loss", default="softmax", choices=LOSSES[:4])
     s.add_argument("--optimizer", default="sgd", choices=list(OPTIMIZERS))
-    s.add_argument("--lr", type=float, default=None, help="learning rate (optimizer default)")
-    s.add_argument("--reg", type=float, default=0.0, help="regularization strength")
+    s.add_argument("--lr", type=positive_float, default=None,
+                   help="learning rate (default: the optimizer's)")
+    s.add_argument("--reg", type=non_negative_float, default=0.0, help="regularization strength")
     s.add_argument("--reg-type", default="l2", choices=REG_TYPES)
-    s.add_argument("--dropout", type=float, default=0.0)
-    s.add_argument("--epochs", type=int, default=20)
-    s.add_argument("--batch-size", type=int, default=64)
-    s.add_argument("--val-fraction", type=float, default=0.0)
+    s.add_argument("--dropout", type=probability, default=0.0,
+                   help="probability of dropping each hidden unit in training")
+    s.add_argument("--epochs", type=positive_int, default=20)
+    s.add_argument("--batch-size", type=positive_int, default=64)
+    s.add_argument("--val-fraction", type=probability, default=0.0)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--no-standardize", dest="standardize", action="store_false",
                    help="train on the raw inputs (default: standardize with training statistics)")

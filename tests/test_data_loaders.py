@@ -451,7 +451,8 @@ def test_cifar_missing_batches(tmp_path):
     batches = fake_cifar()
     del batches["data_batch_4"], batches["test_batch"]
     write_cifar_bin(tmp_path, batches)
-    with pytest.raises(FileNotFoundError, match=r"missing \['data_batch_4.bin', 'test_batch.bin'\]"):
+    with pytest.raises(FileNotFoundError,
+                       match=r"missing \['data_batch_4.bin', 'test_batch.bin'\]"):
         load_cifar10(tmp_path)
     empty = tmp_path / "empty"
     empty.mkdir()

@@ -52,8 +52,8 @@ def _labels_from_numbers(values, where):
     bad = ~np.isfinite(values) | (values != np.round(values))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"{where(i)}: label {float(values[i])!r} is not an integer class; labels must "
-                         f"be integers or text")
+        raise ValueError(f"{where(i)}: label {float(values[i])!r} is not an integer class; "
+                         f"labels must be integers or text")
     if values.size and values.min() < 0:
         i = int(np.argmin(values))
         raise ValueError(f"{where(i)}: label {int(values[i])} is negative; integer labels must "
@@ -724,8 +724,9 @@ def _load_path(p, seed, test_fraction, kw):
                                 **kw)
             return _dataset(*tr, *te, name)
         raise FileNotFoundError(f"{name!r} is a folder, but holds neither CIFAR-10 batches nor "
-                                f"MNIST IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte,"
-                                f" t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, maybe .gz)")
+                                f"MNIST IDX files (train-images-idx3-ubyte, "
+                                f"train-labels-idx1-ubyte, t10k-images-idx3-ubyte, "
+                                f"t10k-labels-idx1-ubyte, maybe .gz)")
     suffix = p.suffix.lower()
     if suffix in (".csv", ".tsv", ".txt"):
         if suffix == ".tsv":
@@ -789,8 +790,10 @@ def load(name_or_path, *, seed=0, test_fraction=0.2, **kw):
     Examples
     --------
     >>> ds = load("iris")
-    >>> ds, ds.classes, np.bincount(ds.y_test).tolist()
-    (Dataset('iris': train (120, 4), test (30, 4), 3 classes), ('setosa', 'versicolor', 'virginica'), [10, 10, 10])
+    >>> ds
+    Dataset('iris': train (120, 4), test (30, 4), 3 classes)
+    >>> ds.classes, np.bincount(ds.y_test).tolist()
+    (('setosa', 'versicolor', 'virginica'), [10, 10, 10])
     """
     key = str(name_or_path)
     if key in TOY_SETS:

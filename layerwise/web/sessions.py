@@ -5,7 +5,7 @@ measured directly::
 
     s = Session(parse_setup({"data": "spiral", "hidden": [8, 8]}))
     s.train_steps(1000)
-    header, payload = s.frame()
+    data = s.frame_bytes()  # one binary WebSocket message
 
 A frame is one binary WebSocket message: a 4-byte little-endian length, a JSON header, then
 the arrays the header lists (each at a 4-byte aligned offset), so the page reads them as typed
@@ -22,9 +22,9 @@ array views without copying:
 >>> s = Session(parse_setup({"data": "xor", "hidden": [4], "n": 100}))
 >>> s.train_steps(50)
 50
->>> header, payload = s.frame()
->>> header["sizes"], [a["name"] for a in header["arrays"]]
-([2, 4, 2], ['region', 'units', 'unit_scale', 'links'])
+>>> header, arrays = unpack_frame(s.frame_bytes())
+>>> header["sizes"], {name: a.shape for name, a in arrays.items()}
+([2, 4, 2], {'region': (2, 100, 100), 'units': (8, 20, 20), 'unit_scale': (8,), 'links': (16,)})
 """
 from __future__ import annotations
 
@@ -279,7 +279,7 @@ class Session:
         return out
 
     def frame(self):
-        """``(header, payload)``: everything the page needs to draw one frame."""
+        """``(header, [(name, array), ...])``: everything the page needs to draw one frame."""
         self.frames += 1
         pre, post, scores = self._probe(self._grid)
         R = REGION * REGION
