@@ -56,9 +56,11 @@ def cmd_demo(args):
 def _load_data(name, seed):
     import layerwise as lw
 
+    import pickle
+
     try:
         return lw.data.load(name, seed=seed)
-    except (FileNotFoundError, ValueError) as e:
+    except (OSError, ValueError, TypeError, pickle.UnpicklingError) as e:
         raise UsageError(str(e)) from None
 
 

@@ -21,6 +21,13 @@ from .backend import xp
 from .init import initialize
 
 
+def _size(name, value):
+    """``value`` as a positive int, or an error that names it (``int(0.5)`` would hide it)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
 class Layer:
     """Base class. Subclasses with parameters list them in ``param_names``."""
 
@@ -113,7 +120,8 @@ class Dense(Layer):
 
     def __init__(self, in_features, out_features, init="he", dtype=np.float32, rng=None):
         super().__init__()
-        self.in_features, self.out_features = int(in_features), int(out_features)
+        self.in_features = _size("in_features", in_features)
+        self.out_features = _size("out_features", out_features)
         self.init = init
         rng = np.random.default_rng() if rng is None else rng
         self.weight = initialize(init, (self.out_features, self.in_features), rng, dtype)
@@ -219,7 +227,7 @@ class PReLU(Layer):
 
     def __init__(self, num_parameters, init=0.25, dtype=np.float32):
         super().__init__()
-        self.num_parameters = int(num_parameters)
+        self.num_parameters = _size("num_parameters", num_parameters)
         self.weight = xp.full(self.num_parameters, init, dtype=dtype)
         self.grads = {"weight": xp.zeros_like(self.weight)}
         self._x = None
@@ -262,9 +270,10 @@ class Maxout(Layer):
 
     def __init__(self, in_features, out_features, k=2, init="he", dtype=np.float32, rng=None):
         super().__init__()
-        if int(k) < 1:
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
             raise ValueError(f"maxout needs k >= 1 pieces, got {k!r}")
-        self.in_features, self.out_features, self.k = int(in_features), int(out_features), int(k)
+        self.in_features = _size("in_features", in_features)
+        self.out_features, self.k = _size("out_features", out_features), int(k)
         rng = np.random.default_rng() if rng is None else rng
         self.weight = initialize(init, (self.out_features * self.k, self.in_features), rng, dtype)
         self.bias = xp.zeros(self.out_features * self.k, dtype=dtype)

@@ -57,7 +57,9 @@ def _check_scores(scores, ndim=(2,)):
     if scores.shape[0] == 0:
         raise ValueError(f"scores must hold at least one sample, got shape {scores.shape}")
     if not np.isfinite(scores.sum()) and not np.isfinite(scores).all():
-        raise ValueError("scores contain NaN or inf; the network diverged or its input was not "
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(scores))[0])
+        raise ValueError(f"scores contain NaN or inf (first at index {bad}: {scores[bad]}); "
+                         "expected finite scores: the network diverged or its input was not "
                          "finite")
 
 

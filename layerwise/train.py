@@ -159,15 +159,12 @@ def check_targets(y, n, loss, net):
     the net's dtype; "binary_hinge" labels in {0, 1} or {-1, +1}; "mse" real targets shaped
     ``(N, outputs)``. A custom loss function gets ``y`` as a NumPy array, unchanged.
     """
-    if callable(loss):
-        y = np.asarray(y)
-        if len(y) != n:
-            raise ValueError(f"X has {n} samples but y has {len(y)}")
-        return y
     y = np.asarray(y)
     if y.ndim == 0 or len(y) != n:
         raise ValueError(f"X has {n} samples but y has "
                          f"{'a scalar' if y.ndim == 0 else len(y)}")
+    if callable(loss):
+        return y
     if y.dtype.kind not in "biuf":
         raise TypeError(f"y must hold numbers, got dtype {y.dtype}")
     out = net.out_features
@@ -358,8 +355,13 @@ class Trainer:
         if set(saved) != set(layers):
             raise ValueError(f"random generators saved for layers {sorted(saved)}, but this "
                              f"network has them at layers {sorted(layers)}")
+        restored = {}
         for i, layer in layers.items():
-            layer.rng = _generator_from_state(saved[i])
+            # layers that shared one generator keep sharing one
+            key = id(layer.rng)
+            if key not in restored:
+                restored[key] = _generator_from_state(saved[i])
+            layer.rng = restored[key]
 
     def state_dict(self) -> dict:
         """Everything a resumed run needs from the trainer: epoch, step, weights, optimizer
@@ -620,7 +622,7 @@ def fit(net, X, y, loss="softmax", optimizer="sgd", lr=None, epochs=10, batch_si
     if val is not None and val_fraction:
         raise ValueError("give validation data as val=(X_val, y_val) or as val_fraction, not "
                          "both")
-    if not (isinstance(val_fraction, (int, float)) and 0 <= val_fraction < 1):
+    if not (isinstance(val_fraction, (int, float, np.floating)) and 0 <= val_fraction < 1):
         raise ValueError(f"val_fraction must lie in [0, 1), got {val_fraction!r}")
     state = None
     if resume is not None:
@@ -663,15 +665,17 @@ def fit(net, X, y, loss="softmax", optimizer="sgd", lr=None, epochs=10, batch_si
             # an explicit rate overrides the saved one (_check_resumable warned)
             trainer.optimizer.lr = trainer.optimizer.base_lr = float(lr)
         history = History.from_dict(state["history"])
-        trainer.stop_training = bool(state["stopped"])
-        _load_callback_states(cbs, state["callbacks"])
+        # a run that a callback stopped stays stopped, when resumed with the same callbacks
+        trainer.stop_training = _load_callback_states(cbs, state["callbacks"]) \
+            and bool(state["stopped"])
     trainer.config = {
         "loss": trainer.loss, "optimizer": type(trainer.optimizer).__name__,
         "lr": trainer.optimizer.base_lr, "epochs": int(epochs), "batch_size": trainer.batch_size,
         "reg": trainer.reg, "reg_type": reg_type, "schedule": _jsonable(
             schedule if isinstance(schedule, (str, type(None))) else repr(schedule)),
         "val_fraction": val_fraction, "early_stopping": bool(early_stopping),
-        "patience": patience, "seed": seed if isinstance(seed, (int, type(None))) else None,
+        "patience": patience,
+        "seed": int(seed) if isinstance(seed, (int, np.integer)) else None,
         "optimizer_kwargs": {k: _jsonable(v) for k, v in optimizer_kwargs.items()},
     }
 
@@ -736,9 +740,10 @@ def _load_callback_states(cbs, saved):
         warnings.warn(f"the checkpoint holds state for callbacks {[s['class'] for s in saved]}, "
                       f"this run has {[type(cb).__name__ for cb in stateful]}; their state "
                       "starts afresh", RuntimeWarning, stacklevel=3)
-        return
+        return False
     for cb, s in zip(stateful, saved):
         cb.load_state_dict(s["state"])
+    return True
 
 
 def _check_resumable(state, path, trainer, lr, batch_size, reg, reg_type, X):

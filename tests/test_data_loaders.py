@@ -73,6 +73,24 @@ def test_csv_tab_separated_via_load(tmp_path):
     assert ds.X_train.shape == (16, 2) and ds.X_test.shape == (4, 2)
 
 
+def test_csv_fast_and_row_by_row_readers_agree(tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    A = np.c_[rng.normal(size=(50, 3)).round(6), rng.integers(0, 4, 50)]
+    p = tmp_path / "a.csv"
+    with open(p, "w") as f:
+        f.write("a,b,c,label\n\n")
+        np.savetxt(f, A, delimiter=",", fmt=["%.6f"] * 3 + ["%d"])
+    fast = load_csv(p, label="label")
+
+    def no_loadtxt(*a, **k):
+        raise ValueError("forced")
+    monkeypatch.setattr(np, "loadtxt", no_loadtxt)
+    slow = load_csv(p, label="label")
+    np.testing.assert_array_equal(fast[0], slow[0])
+    np.testing.assert_array_equal(fast[1], slow[1])
+    np.testing.assert_allclose(fast[0], A[:, :3])
+
+
 def test_csv_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such file"):
         load_csv(tmp_path / "nope.csv")
@@ -182,6 +200,16 @@ def test_npz_not_a_zip_and_missing(tmp_path):
         load_npz(p)
     with pytest.raises(FileNotFoundError):
         load_npz(tmp_path / "missing.npz")
+    np.savez_compressed(p, X=np.linspace(0, 1, 1000).reshape(100, 10), y=np.zeros(100, int))
+    whole = p.read_bytes()
+    p.write_bytes(whole[:len(whole) // 2])
+    with pytest.raises(ValueError, match="cannot read .* as an .npz archive"):
+        load_npz(p)
+    damaged = bytearray(whole)
+    damaged[200:260] = bytes(60)
+    p.write_bytes(bytes(damaged))
+    with pytest.raises(ValueError, match="cannot read .* as an .npz archive"):
+        load_npz(p)
 
 
 def test_load_npz_with_own_test_split(tmp_path):

@@ -21,6 +21,7 @@ import os
 import pickle
 import struct
 import warnings
+import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,37 +126,24 @@ def _read_csv(path, label=-1, header="auto", delimiter=","):
     if not feat:
         raise ValueError(f"{str(path)!r} has no feature columns besides the label column")
 
-    # Fast path: NumPy's C parser reads a clean all-numeric file; any trouble (text labels, a bad
-    # cell, a short row) drops to the row-by-row reader, which says exactly where the trouble is.
+    # Fast path: NumPy's C parser reads a clean all-numeric file with valid labels; any trouble
+    # (text labels, a bad cell, a short row, a bad label) drops to the row-by-row reader, which
+    # handles text labels and says exactly where the trouble is.
     try:
         with warnings.catch_warnings():  # "input contained no data": the slow path says more
             warnings.simplefilter("ignore", UserWarning)
             A = np.loadtxt(path, delimiter=delimiter, skiprows=int(header), dtype=np.float64,
                            ndmin=2, comments=None, encoding="utf-8-sig")
         ok = A.shape[1] == ncols and A.shape[0] > 0 and np.isfinite(A).all()
+        if ok and li is not None:
+            ok = bool(np.all(A[:, li] == np.round(A[:, li])) and A[:, li].min() >= 0)
     except ValueError:
         ok = False
-    if ok:
-        X = np.ascontiguousarray(A[:, feat])
-        if li is None:
-            return X, None, None, columns
-        lines = _data_line_numbers(path, delimiter, header) if not (
-            np.all(A[:, li] == np.round(A[:, li])) and A[:, li].min() >= 0) else None
-        y = _labels_from_numbers(A[:, li], lambda i: f"{str(path)!r}, line {lines[i]}, "
-                                                     f"column {columns[li]!r}")
-        return X, y, None, columns
-    return _read_csv_slow(path, delimiter, header, ncols, li, feat, columns)
-
-
-def _data_line_numbers(path, delimiter, header):
-    """1-based line numbers of the data rows (blank lines skipped), for error messages."""
-    out = []
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        reader = csv.reader(f, delimiter=delimiter)
-        for row in reader:
-            if row and any(c.strip() for c in row):
-                out.append(reader.line_num)
-    return out[1:] if header else out
+    if not ok:
+        return _read_csv_slow(path, delimiter, header, ncols, li, feat, columns)
+    X = np.ascontiguousarray(A[:, feat])
+    y = None if li is None else A[:, li].astype(np.int64)
+    return X, y, None, columns
 
 
 def _read_csv_slow(path, delimiter, header, ncols, li, feat, columns):
@@ -258,23 +246,24 @@ def _npz_arrays(path, keys, optional=()):
     if magic not in (b"PK\x03\x04", b"PK\x05\x06"):
         raise ValueError(f"{str(path)!r} is not an .npz archive (a zip file); it starts with "
                          f"{magic!r}")
-    out = {}
+    out, files = {}, []
     try:
         with np.load(path, allow_pickle=False) as z:
-            for k in keys:
-                if k not in z.files:
-                    raise ValueError(f"{str(path)!r} has no array {k!r}; it holds {z.files}")
+            files = list(z.files)
             for k in (*keys, *optional):
-                if k in z.files:
+                if k in files:
                     out[k] = z[k]
     except ValueError as e:
         if "allow_pickle" in str(e) or "Object arrays" in str(e):
             raise ValueError(f"{str(path)!r} holds object arrays, which can only be read by "
                              f"unpickling; refusing to unpickle (save numeric arrays instead)"
                              ) from None
-        raise
-    except (OSError, EOFError, zlib.error) as e:  # a damaged zip member, a truncated archive
         raise ValueError(f"cannot read {str(path)!r} as an .npz archive: {e}") from None
+    except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as e:  # damaged or truncated
+        raise ValueError(f"cannot read {str(path)!r} as an .npz archive: {e}") from None
+    missing = [k for k in keys if k not in out]
+    if missing:
+        raise ValueError(f"{str(path)!r} has no array {missing[0]!r}; it holds {files}")
     return out
 
 

@@ -46,8 +46,41 @@ def _jsonable(obj):
     raise TypeError(f"task results must be JSON-able, got {type(obj).__name__}: {obj!r:.80}")
 
 
-def run_one(module_name, kwargs):
+_BLAS_LIMITED = False
+
+
+def _one_blas_thread():
+    """Limit this process's BLAS to one thread, once (on Dask workers, which may be threads)."""
+    global _BLAS_LIMITED
+    if not _BLAS_LIMITED:
+        _BLAS_LIMITED = True
+        try:
+            from threadpoolctl import threadpool_limits
+
+            threadpool_limits(1, user_api="blas")
+        except ImportError:  # pragma: no cover - only speed is lost
+            pass
+
+
+def _blas_limits():
+    """A context in which BLAS uses one thread (a no-op without threadpoolctl)."""
+    try:
+        from threadpoolctl import threadpool_limits
+
+        return threadpool_limits(1, user_api="blas")
+    except ImportError:  # pragma: no cover
+        import contextlib
+
+        return contextlib.nullcontext()
+
+
+def run_one(module_name, kwargs, one_thread=False):
     """Run one task of one experiment; never raises.
+
+    The lab's parallelism is across tasks, and its matrices are small: a BLAS that spreads a
+    100x100 product over several threads is several times slower on a busy machine. joblib's
+    workers already get one thread each; ``one_thread=True`` (used on Dask workers) limits the
+    worker's process to one BLAS thread as well.
 
     Returns ``{"ok": True, "result": ..., "seconds": s}`` or ``{"ok": False, "error": traceback,
     "seconds": s}``. The result goes through JSON once so that every backend hands back the same
@@ -55,6 +88,8 @@ def run_one(module_name, kwargs):
     """
     start = time.perf_counter()
     try:
+        if one_thread:
+            _one_blas_thread()
         result = load(module_name).run_task(**kwargs)
         result = json.loads(json.dumps(result, default=_jsonable))
         return {"ok": True, "result": result, "seconds": time.perf_counter() - start}
@@ -101,7 +136,8 @@ class Progress:
 
 # -- backends -------------------------------------------------------------------------------------
 def _run_local(plan, progress):
-    return [_step(progress, name, run_one(name, kw)) for name, kw in plan]
+    with _blas_limits():
+        return [_step(progress, name, run_one(name, kw)) for name, kw in plan]
 
 
 def _step(progress, name, outcome):
@@ -136,8 +172,8 @@ def _run_dask(plan, address, progress):
     run_id = uuid.uuid4().hex[:8]
     outcomes = [None] * len(plan)
     with Client(address, timeout="30s", set_as_default=False) as client:
-        futures = {client.submit(run_one, name, kw, key=f"layerwise-lab-{run_id}-{i}-{name}",
-                                 pure=False): i
+        futures = {client.submit(run_one, name, kw, True,
+                                 key=f"layerwise-lab-{run_id}-{i}-{name}", pure=False): i
                    for i, (name, kw) in enumerate(plan)}
         for fut in as_completed(list(futures)):
             i = futures[fut]
