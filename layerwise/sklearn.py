@@ -156,10 +156,7 @@ class _BaseMLP(BaseEstimator):
         return self
 
     def _epoch(self, X, y):
-        loss = self._trainer.run_epoch(X, y)
-        if not np.isfinite(loss):
-            raise ValueError(f"training diverged (loss {loss}); lower learning_rate_init, "
-                             f"got {self.learning_rate_init}")
+        loss = self._trainer.run_epoch(X, y)  # raises TrainingDiverged, naming the lr
         self.loss_curve_.append(float(loss))
         self.n_iter_ += 1
         self.t_ += len(X)

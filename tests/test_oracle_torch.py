@@ -35,6 +35,16 @@ TORCH_MODULES = {
 }
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    """These arrays are tiny: torch's thread pool, spinning between steps against NumPy's,
+    only costs time here."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def T(a, grad=True):
     return torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=grad)
 

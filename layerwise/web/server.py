@@ -323,17 +323,19 @@ class Connection:
         self.inflight = 0
         self.last_frame = 0.0
         self.last_msg = time.monotonic()
+        self.closed = False
 
     async def run(self):
         queue: asyncio.Queue = asyncio.Queue(maxsize=64)
         reader = asyncio.create_task(self._read(queue))
         try:
-            while True:
+            while not self.closed:
                 now = time.monotonic()
                 if now - self.last_msg > self.idle_timeout:
                     await self._send_json({"type": "error", "message": "session closed after "
                                            f"{self.idle_timeout:g} s without a message"})
-                    await self.ws.close(1001)
+                    await self._send({"type": "websocket.close", "code": 1001,
+                                      "reason": "idle session closed"})
                     return
                 if self.playing:
                     msg = _NOTHING if queue.empty() else queue.get_nowait()
@@ -378,11 +380,17 @@ class Connection:
             pass
         await queue.put(_CLOSED)
 
-    async def _send_json(self, obj):
+    async def _send(self, message: dict):
+        # the page may go away at any moment; a send to a closed socket ends the session
+        if self.closed:
+            return
         try:
-            await self.ws.send_text(json.dumps(obj, allow_nan=False))
-        except (WebSocketDisconnect, RuntimeError):
-            pass
+            await self.ws.send(message)
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            self.closed = True
+
+    async def _send_json(self, obj):
+        await self._send({"type": "websocket.send", "text": json.dumps(obj, allow_nan=False)})
 
     async def _error(self, message):
         await self._send_json({"type": "error", "message": message})
@@ -390,7 +398,7 @@ class Connection:
     async def _send_frame(self, data: bytes):
         self.inflight += 1
         self.last_frame = time.monotonic()
-        await self.ws.send_bytes(data)
+        await self._send({"type": "websocket.send", "bytes": data})
 
     async def _frame(self):
         await self._send_frame(await anyio.to_thread.run_sync(self._locked, self.session.frame_bytes))

@@ -166,32 +166,35 @@ def summarize(results, out, quick=False):
         figures=[png]))
 
     dying = [lr for lr in alive if relu[lr]["dead"] >= DYING] or ([peak_lr] if alive else [])
-    verdicts, parts = [], []
+    wins, parts = {}, []
     for a in ACTIVATIONS[1:]:
-        better = []
+        wins[a] = []
         for lr in dying:
             s = st[(a, lr)]
             fewer_dead = s["dead"] is not None and s["dead"] < relu[lr]["dead"]
-            better.append(fewer_dead and s["acc_all"] > relu[lr]["acc_all"])
-            parts.append(f"{a} at lr {lr:g}: {_pct(s['dead'])} dead, accuracy "
+            if fewer_dead and s["acc_all"] > relu[lr]["acc_all"]:
+                wins[a].append(lr)
+            parts.append(f"{a} at lr {lr:g}: {_pct(s['dead'])} inactive, accuracy "
                          f"{'-' if s['acc'] is None else format(s['acc'], '.0%')}"
                          + (f", {s['diverged']}/{s['n']} diverged" if s["diverged"] else ""))
-        verdicts.append(bool(better) and all(better))
     relu_parts = [f"relu at lr {lr:g}: {_pct(relu[lr]['dead'])} dead, accuracy "
                   f"{relu[lr]['acc']:.0%}" for lr in dying]
-    verdict = "supported" if all(verdicts) else "partly" if any(verdicts) else "not supported"
-    fixes = [a for a, v in zip(ACTIVATIONS[1:], verdicts) if v]
+    full = [a for a in wins if dying and len(wins[a]) == len(dying)]
+    some = [a for a in wins if wins[a]]
+    verdict = ("supported" if len(full) == len(wins) else "partly" if some else "not supported")
+    outcome = "; ".join(
+        f"{a} does better at lr {', '.join(f'{lr:g}' for lr in wins[a])}" if wins[a] else
+        f"{a} does no better (it diverges or ends with as many inactive units)" for a in wins)
+    dying_str = ", ".join(f"{lr:g}" for lr in dying)
     claims.append(Claim(
         id="leaky-maxout",
         claim="Leaky ReLU and maxout avoid the dying ReLU problem.",
         measured="; ".join(relu_parts + parts),
         verdict=verdict,
-        why=("At the learning rates where ReLU nets lose units, both keep fewer units inactive "
-             "and train better (diverged runs counted as chance)." if verdict == "supported" else
-             f"Only {', '.join(fixes)} does better than ReLU at its dying learning rates; the "
-             "other diverges or ends worse there." if verdict == "partly" else
-             "Neither does better than ReLU at the learning rates where ReLU units die: they "
-             "diverge there or end with as many inactive units."),
+        why=(f"Compared at the learning rates where ReLU nets lose units ({dying_str}), "
+             "with fewer inactive units and a higher training accuracy "
+             f"(diverged runs counted as chance) as the test: {outcome}. An inactive leaky or "
+             "maxout unit still passes a gradient, so it can recover."),
         figures=[png]))
 
     rows = [[f"{lr:g}"] + [f"{_pct(st[(a, lr)]['dead'])}"
