@@ -30,12 +30,17 @@ def check_input(X, in_features, dtype):
     if X2.shape[1] != in_features:
         raise ValueError(f"X has {X2.shape[1]} features per sample, but the network expects "
                          f"{in_features} (got shape {X.shape})")
-    X2 = X2.astype(dtype, copy=False)
-    # a finite sum proves every entry finite; only a non-finite one needs the elementwise look
-    if X2.size and not np.isfinite(X2.sum()) and not np.isfinite(X2).all():
-        bad = np.argwhere(~np.isfinite(X2))[0]
-        raise ValueError(f"X contains NaN or inf (first at row {bad[0]}, column {bad[1]}: "
-                         f"{X2[tuple(bad)]})")
+    given = X2
+    with np.errstate(over="ignore", invalid="ignore"):
+        X2 = X2.astype(dtype, copy=False)
+        # a finite sum proves every entry finite; only a non-finite one needs the elementwise look
+        if X2.size and not np.isfinite(X2.sum()) and not np.isfinite(X2).all():
+            bad = tuple(np.argwhere(~np.isfinite(X2))[0])
+            if np.isfinite(given[bad]):
+                raise ValueError(f"X holds values too large for {np.dtype(dtype)} (row {bad[0]}, "
+                                 f"column {bad[1]}: {given[bad]}); rescale the data")
+            raise ValueError(f"X contains NaN or inf (first at row {bad[0]}, column {bad[1]}: "
+                             f"{given[bad]})")
     return X2
 
 

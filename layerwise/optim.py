@@ -25,7 +25,8 @@ from .backend import xp
 
 def _check_lr(lr):
     # numbers.Real admits NumPy scalars (np.float32(0.1)), which grid searches hand over
-    if not isinstance(lr, numbers.Real) or isinstance(lr, bool) or not (lr > 0 and math.isfinite(lr)):
+    if (not isinstance(lr, numbers.Real) or isinstance(lr, bool)
+            or not (lr > 0 and math.isfinite(lr))):
         raise ValueError(f"learning rate must be a positive finite number, got {lr!r}")
     return float(lr)
 

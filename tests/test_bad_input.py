@@ -15,7 +15,7 @@ def net():
     return lw.Network([3, 4, 2], seed=0)
 
 
-# -- sizes ------------------------------------------------------------------------------------------
+# -- sizes -----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("sizes,shown", [
     ([3, 0], "[3, 0]"), ([3, -4, 2], "[3, -4, 2]"), ([3], "[3]"), ([], "[]"), (3, "3"),
     ([3.0, 2], "[3.0, 2]"), ([3, "4", 2], "[3, '4', 2]"), ([3, True], "[3, True]"),
@@ -40,7 +40,7 @@ def test_layer_sizes(make, message):
         make()
 
 
-# -- unknown names list the valid ones ----------------------------------------------------------------
+# -- unknown names list the valid ones -------------------------------------------------------------
 @pytest.mark.parametrize("make", [
     lambda: lw.Network([3, 4, 2], activation="sigmod"),
     lambda: lw.Activation("sigmod"),
@@ -204,7 +204,7 @@ def test_regression_targets():
         lw.losses.get("mse")(np.zeros((2, 1)), np.array([np.nan, 0.0]))
 
 
-# -- dropout and noise --------------------------------------------------------------------------------
+# -- dropout and noise -----------------------------------------------------------------------------
 @pytest.mark.parametrize("p", [-0.1, 1.0, 1.5, float("nan"), "0.5", True])
 def test_dropout_p_outside_zero_one(p):
     shown = re.escape(repr(p))
@@ -220,7 +220,7 @@ def test_noise_std():
         lw.GaussianNoise(-0.5)
 
 
-# -- optimizers ---------------------------------------------------------------------------------------
+# -- optimizers ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", list(lw.optim.OPTIMIZERS))
 @pytest.mark.parametrize("lr", [0, 0.0, -0.01, float("nan"), float("inf"), "0.1", True])
 def test_learning_rate_must_be_positive(name, lr, net):
@@ -236,7 +236,7 @@ def test_optimizer_options(net):
         lw.optim.SGD(net, lr=0.1, nesterov=True)
 
 
-# -- containers and state dicts ---------------------------------------------------------------------
+# -- containers and state dicts --------------------------------------------------------------------
 def test_sequential_needs_layers():
     with pytest.raises(ValueError, match=r"at least one layer, got none"):
         lw.Sequential()

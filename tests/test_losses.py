@@ -115,7 +115,7 @@ def test_get():
     assert lw.losses.get(custom) is custom
 
 
-# -- regularization ---------------------------------------------------------------------------------
+# -- regularization --------------------------------------------------------------------------------
 @pytest.fixture
 def net():
     n = lw.Network([3, 4, 2], dtype=np.float64, seed=0)

@@ -150,7 +150,7 @@ def test_predict(rng):
     assert np.array_equal(one.predict(X), (one(X)[:, 0] > 0).astype(int))
 
 
-# -- backward ---------------------------------------------------------------------------------------
+# -- backward --------------------------------------------------------------------------------------
 def _nets():
     yield lw.Network([3, 5, 4, 2], activation="relu", dtype=np.float64, seed=0)
     yield lw.Network([3, 5, 2], activation="sigmoid", dropout=0.3, dtype=np.float64, seed=0)
@@ -192,7 +192,7 @@ def test_backward_returns_a_copy(rng):
     assert np.array_equal(dx, kept)
 
 
-# -- seeds --------------------------------------------------------------------------------------------
+# -- seeds -----------------------------------------------------------------------------------------
 def _after_training(seed):
     X, y = lw.data.spiral(n=90, classes=3, seed=0)
     net = lw.Network([2, 16, 3], dropout=0.2, seed=seed)
@@ -243,7 +243,7 @@ def test_sequential_takes_a_list_and_counts_like_network():
     assert (net.in_features, net.out_features) == (3, 2)
 
 
-# -- learning ---------------------------------------------------------------------------------------
+# -- learning --------------------------------------------------------------------------------------
 def test_learns_the_spiral():
     """cs231n's case study: a 100-unit ReLU layer fits the 3-arm spiral that a linear classifier
     cannot (it gets about half)."""

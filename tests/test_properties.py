@@ -64,7 +64,7 @@ def expected_counts(net):
     return params, sum(sizes[1:])
 
 
-# -- random shapes ----------------------------------------------------------------------------------
+# -- random shapes ---------------------------------------------------------------------------------
 @FEW
 @given(net=networks(), n=st.integers(1, 9), data=st.data())
 def test_random_networks_have_consistent_shapes(net, n, data):
@@ -89,7 +89,7 @@ def test_random_networks_have_consistent_shapes(net, n, data):
     assert np.array_equal(X, X_before)  # the network never writes into its input
 
 
-# -- softmax ------------------------------------------------------------------------------------------
+# -- softmax ---------------------------------------------------------------------------------------
 @FEW
 @given(scores=arrays(np.float64, st.tuples(st.integers(1, 8), st.integers(1, 8)),
                      elements=floats(1e4)))
@@ -112,7 +112,7 @@ def test_softmax_loss_is_shift_invariant(scores, shift, data):
     np.testing.assert_allclose(d.sum(axis=1), 0.0, atol=1e-12)
 
 
-# -- losses: never negative, always finite ------------------------------------------------------------
+# -- losses: never negative, always finite ---------------------------------------------------------
 @pytest.mark.parametrize("loss", lw.losses.LOSSES)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_losses_are_non_negative_and_finite_on_random_extremes(loss, dtype):
@@ -154,7 +154,7 @@ def test_regression_loss_at_targets_of_1e4():
     assert value == pytest.approx(4e8) and np.isfinite(d).all()
 
 
-# -- dropout ------------------------------------------------------------------------------------------
+# -- dropout ---------------------------------------------------------------------------------------
 @FEW
 @given(p=st.floats(0.0, 0.99), x=arrays(np.float64, st.tuples(st.integers(1, 6),
                                                              st.integers(1, 6)),
@@ -187,7 +187,7 @@ def test_eval_mode_network_ignores_dropout(seed, p):
     assert np.array_equal(net(X), plain(X))
 
 
-# -- activations ------------------------------------------------------------------------------------
+# -- activations -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", TABLE)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_activation_is_silent_and_finite_at_1e4(name, dtype):

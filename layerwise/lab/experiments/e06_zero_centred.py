@@ -154,12 +154,9 @@ def summarize(results, out, quick):
                label=f"{label}: {zig[c]['same_sign']:.0%} same-sign steps")
     a.plot(*ws, marker="*", markersize=16, color="#000000", linestyle="none", label="target w*")
     a.plot(0, 0, marker="x", markersize=9, color="#000000", linestyle="none", label="start")
-    # the directions a positive-input update may take: (+,+) or (-,-)
-    a.annotate("", xy=(0.35, 0.35), xytext=(0, 0),
-               arrowprops={"arrowstyle": "->", "color": plots.GREY, "lw": 1.2})
-    a.text(0.37, 0.37, "allowed update\ndirections (x > 0)", fontsize=8, color=plots.GREY)
     a.set_xlabel("weight $w_1$")
     a.set_ylabel("weight $w_2$")
+    # with x > 0 every step points along (+, +) or (-, -): a staircase towards (1, -1)
     a.set_title(f"first 60 SGD steps towards w* = {W_STAR}")
     a.legend(fontsize=8, loc="lower left")
     a.set_aspect("equal", adjustable="datalim")

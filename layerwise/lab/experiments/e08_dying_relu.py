@@ -98,6 +98,15 @@ def _stats(r):
             "acc_all": float(np.mean(acc + [0.1] * (len(r["runs"]) - len(ok))))}
 
 
+def _per_layer(results, activation, lr):
+    """Mean dead fraction of each hidden layer over the non-diverged runs of one setting."""
+    r = next(r for r in results if r["activation"] == activation and r["lr"] == lr)
+    ok = [x["dead_per_layer"] for x in r["runs"] if not x["diverged"]]
+    if not ok:
+        return []
+    return [float(np.mean([d[k] for d in ok])) for k in sorted(ok[0], key=int)]
+
+
 def _pct(v):
     return "diverged" if v is None else f"{v:.0%}"
 
@@ -137,6 +146,8 @@ def summarize(results, out, quick=False):
     peak_lr = max(alive, key=lambda lr: relu[lr]["dead"]) if alive else None
     peak = relu[peak_lr]["dead"] if alive else 0.0
     low = relu[lrs[0]]["dead"]
+    layers = ", ".join(f"hidden layer {k + 1}: {v:.0%}"
+                       for k, v in enumerate(_per_layer(results, "relu", peak_lr)))
     verdict = ("supported" if peak >= SEED_SCALE and low is not None and low <= FEW else
                "partly" if peak >= DYING / 2 else "not supported")
     n_seeds = relu[lrs[0]]["n"]
@@ -149,8 +160,9 @@ def summarize(results, out, quick=False):
                                  if relu[lr]["diverged"] else "") for lr in lrs)),
         verdict=verdict,
         why=(f"At lr {peak_lr:g} {peak:.0%} of the hidden units never activate on the training "
-             f"set, against {low:.0%} at lr {lrs[0]:g}." if verdict == "supported" else
-             f"The largest dead fraction before divergence is {peak:.0%}, at lr {peak_lr}."),
+             f"set ({layers}), against {low:.0%} at lr {lrs[0]:g}." if verdict == "supported" else
+             f"The largest dead fraction before divergence is {peak:.0%}, at lr {peak_lr:g}, "
+             f"short of the seed's 40%."),
         figures=[png])]
 
     best_lr = max(alive, key=lambda lr: relu[lr]["acc"]) if alive else lrs[0]
@@ -174,8 +186,9 @@ def summarize(results, out, quick=False):
             fewer_dead = s["dead"] is not None and s["dead"] < relu[lr]["dead"]
             if fewer_dead and s["acc_all"] > relu[lr]["acc_all"]:
                 wins[a].append(lr)
-            parts.append(f"{a} at lr {lr:g}: {_pct(s['dead'])} inactive, accuracy "
-                         f"{'-' if s['acc'] is None else format(s['acc'], '.0%')}"
+            parts.append(f"{a} at lr {lr:g}: all {s['n']} runs diverged" if s["dead"] is None
+                         else f"{a} at lr {lr:g}: {s['dead']:.0%} inactive, accuracy "
+                         f"{s['acc']:.0%}"
                          + (f", {s['diverged']}/{s['n']} diverged" if s["diverged"] else ""))
     relu_parts = [f"relu at lr {lr:g}: {_pct(relu[lr]['dead'])} dead, accuracy "
                   f"{relu[lr]['acc']:.0%}" for lr in dying]
