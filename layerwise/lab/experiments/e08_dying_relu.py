@@ -159,10 +159,11 @@ def summarize(results, out, quick=False):
                               + (f" ({relu[lr]['diverged']} diverged)"
                                  if relu[lr]["diverged"] else "") for lr in lrs)),
         verdict=verdict,
-        why=(f"At lr {peak_lr:g} {peak:.0%} of the hidden units never activate on the training "
+        why=("Every ReLU run diverged, so no dead fraction was measured." if not alive else
+             f"At lr {peak_lr:g} {peak:.0%} of the hidden units never activate on the training "
              f"set ({layers}), against {low:.0%} at lr {lrs[0]:g}." if verdict == "supported" else
-             f"The largest dead fraction before divergence is {peak:.0%}, at lr {peak_lr:g}, "
-             f"short of the seed's 40%."),
+             f"The largest dead fraction before divergence is {peak:.0%} (lr {peak_lr:g}; "
+             f"{layers}), against {_pct(low)} at lr {lrs[0]:g}; the seed speaks of up to 40%."),
         figures=[png])]
 
     best_lr = max(alive, key=lambda lr: relu[lr]["acc"]) if alive else lrs[0]
