@@ -222,6 +222,15 @@ class Sequential:
         a training step does not need.
         """
         dout = np.asarray(dout, dtype=self.dtype)
+        last = next((l for l in reversed(self.layers) if hasattr(l, "_x")), None)
+        x = getattr(last, "_x", None)
+        if x is None:
+            raise ValueError("backward needs a forward pass with train=True first")
+        expected = (x.shape[0], self.out_features)
+        if dout.ndim == 1 and dout.size == x.shape[0] * self.out_features:
+            dout = dout.reshape(expected)  # one sample's scores, or a single output column
+        if dout.shape != expected:
+            raise ValueError(f"dout must have the shape of the scores {expected}, got {dout.shape}")
         dx = self._backward(dout, input_grad)
         return None if dx is None else dx.copy()
 

@@ -230,6 +230,8 @@ class StepDecay(Schedule):
     """Multiply by ``gamma`` every ``step_size`` epochs (``torch.optim.lr_scheduler.StepLR``)."""
 
     def __init__(self, step_size=10, gamma=0.1):
+        if not isinstance(step_size, (int, np.integer)) or step_size < 1:
+            raise ValueError(f"step_size must be a positive integer, got {step_size!r}")
         self.step_size, self.gamma = int(step_size), float(gamma)
 
     def __call__(self, epoch):

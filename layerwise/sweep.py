@@ -36,7 +36,10 @@ def run_point(data, sizes, params, seed):
     mean, scale = ds.X_train.mean(0), ds.X_train.std(0)
     scale[scale == 0] = 1
     Xtr, Xte = (ds.X_train - mean) / scale, (ds.X_test - mean) / scale
+    from .cli import default_lr
+
     p = dict(params)
+    p["lr"] = default_lr(p.get("optimizer", "sgd"), p.get("lr"))
     net = lw.Network(sizes, activation=p.pop("activation", "relu"),
                      dropout=p.pop("dropout", 0.0), seed=seed)
     h = lw.fit(net, Xtr, ds.y_train, val_fraction=0.1, seed=seed, progress=False, **p)

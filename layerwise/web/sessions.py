@@ -41,6 +41,7 @@ import numpy as np
 import layerwise as lw
 from ..layers import Activation, Dense, GaussianNoise, Maxout, PReLU
 from ..losses import softmax
+from ..train import Trainer, TrainingDiverged
 from .setup import MULTICLASS_SETS, Setup
 
 REGION = 100  # the decision-region grid is REGION x REGION
@@ -100,28 +101,13 @@ def layer_name(depth: int) -> str:
     return f"{depth}-layer network"
 
 
-def make_step(net, loss, optimizer, reg, reg_type, noise):
-    """One training step on a batch: forward, loss, backward, penalty, update.
-
-    The network's unchecked fast paths are used because the session validated its data once.
-    ``noise`` is a :class:`~layerwise.layers.GaussianNoise` applied to the inputs (the seed's
-    "input noise"), outside the network so the saved model is the plain network.
-    """
-    loss_fn = lw.losses.get(loss)
-    regularize = reg > 0 and reg_type != "none"
-
-    def step(Xb, yb):
-        if noise.std:
-            Xb = noise.forward(Xb, train=True)
-        scores = net._forward(Xb, True)
-        value, dscores = loss_fn(scores, yb, validate=False)
-        net._backward(dscores, False)
-        if regularize:
-            value += lw.losses.regularization(net, reg, reg_type)
-        optimizer.step()
-        return value
-
-    return step
+def make_trainer(net, setup: Setup, optimizer=None):
+    """The library's :class:`~layerwise.train.Trainer` for ``setup``'s loss, optimizer, learning
+    rate and regularization; ``optimizer`` (an instance) keeps its state across changes."""
+    reg = setup.reg if setup.reg_type != "none" else 0.0
+    return Trainer(net, loss=setup.loss, optimizer=optimizer or setup.optimizer, lr=setup.lr,
+                   reg=reg, reg_type="l2" if setup.reg_type == "none" else setup.reg_type,
+                   batch_size=setup.batch_size)
 
 
 class Session:
@@ -155,12 +141,10 @@ class Session:
             self._build_net()
             what = "reset"
         else:
-            if old.optimizer != setup.optimizer:
-                self.optimizer = lw.optim.get(setup.optimizer, self.net, setup.lr)
-            self.optimizer.lr = self.optimizer.base_lr = setup.lr
+            # the same network goes on training; a new optimizer only if its kind changed
+            keep = self.trainer.optimizer if old.optimizer == setup.optimizer else None
+            self.trainer = make_trainer(self.net, setup, keep)
             self.noise.std = setup.input_noise
-        self._step = make_step(self.net, setup.loss, self.optimizer, setup.reg, setup.reg_type,
-                               self.noise)
         return what
 
     def _build_data(self):
@@ -176,7 +160,7 @@ class Session:
         s = self.setup
         rng = np.random.default_rng(s.seed)
         self.net = lw.Network(s.sizes, activation=s.activation, dropout=s.dropout, seed=rng)
-        self.optimizer = lw.optim.get(s.optimizer, self.net, s.lr)
+        self.trainer = make_trainer(self.net, s)
         self.noise = GaussianNoise(s.input_noise, rng=rng.spawn(1)[0])
         self._order_rng = np.random.default_rng([s.data_seed, s.seed, 1])
         self._pos = None
@@ -188,39 +172,45 @@ class Session:
     def reset(self):
         """Fresh weights from the same seed: training starts over exactly as before."""
         self._build_net()
-        s = self.setup
-        self._step = make_step(self.net, s.loss, self.optimizer, s.reg, s.reg_type, self.noise)
 
     # -- training ------------------------------------------------------------------------------
     def train_steps(self, k: int) -> int:
-        """Take ``k`` minibatch steps; each epoch (one pass over the training set) starts with
-        a fresh shuffle. Returns ``k``."""
+        """Take up to ``k`` minibatch steps (fewer when training diverges); each epoch (one pass
+        over the training set) starts with a fresh shuffle. Returns the steps taken."""
         n = len(self.X_train)
         bs = min(self.setup.batch_size, n)
-        step, Xp, yp = self._step, self._Xp, self._yp
-        pos = self._pos
-        for _ in range(k):
-            if pos is None:
-                # permute once per epoch, then slice: cheaper than gathering every batch
-                perm = self._order_rng.permutation(n)
-                np.take(self.X_train, perm, axis=0, out=Xp)
-                np.take(self.y_train, perm, axis=0, out=yp)
-                pos = 0
-            end = pos + bs
-            step(Xp[pos:end], yp[pos:end])
-            pos = end
-            if pos >= n:
-                self.epoch += 1
-                pos = None
+        trainer, noise, Xp, yp = self.trainer, self.noise, self._Xp, self._yp
+        pos, done = self._pos, 0
+        try:
+            for _ in range(k):
+                if pos is None:
+                    # permute once per epoch, then slice: cheaper than gathering every batch
+                    perm = self._order_rng.permutation(n)
+                    np.take(self.X_train, perm, axis=0, out=Xp)
+                    np.take(self.y_train, perm, axis=0, out=yp)
+                    pos = 0
+                    trainer._mark_good()  # what a divergence in this epoch falls back to
+                end = pos + bs
+                Xb = Xp[pos:end]
+                trainer.step(noise.forward(Xb, train=True) if noise.std else Xb, yp[pos:end])
+                done += 1
+                pos = end
+                if pos >= n:
+                    self.epoch += 1
+                    pos = None
+        except TrainingDiverged:
+            # the trainer restored the weights from the start of this epoch
+            self.diverged = True
+            pos = None
         self._pos = pos
-        self.steps += k
-        return k
+        self.steps += done
+        return done
 
     def train_for(self, seconds: float, max_steps: int = 100_000) -> int:
         """Train for about ``seconds`` of wall time (at least one step); return steps taken."""
         done, chunk = 0, 8
         t_end = time.perf_counter() + seconds
-        while done < max_steps:
+        while done < max_steps and not self.diverged:
             done += self.train_steps(min(chunk, max_steps - done))
             if time.perf_counter() >= t_end:
                 break

@@ -134,10 +134,10 @@ def summarize(results, out, quick=False):
         ax.set_xscale("log")
         ax.set_xlabel("learning rate (SGD)")
         ax.legend(loc="upper left" if ax is ax1 else "lower left")
-    ax1.set_ylabel("dead units after training (fraction)")
+    ax1.set_ylabel("units never active on the training set")
     ax1.set_ylim(-0.09, 1.0)
     ax2.set_ylabel("training accuracy (non-diverged runs)")
-    ax1.set_title("x on the axis: some runs diverged")
+    ax1.set_title("x below zero: runs that diverged")
     png = "dying_relu.png"
     plots.save(fig, out / png)
 

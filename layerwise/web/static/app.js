@@ -24,7 +24,7 @@
   const DATA_LABELS = {spiral: "Spiral", circles: "Circles", xor: "XOR", gaussians: "Gaussian blobs",
                        moons: "Moons", custom: "Your data (CSV)"};
   const REG_LABELS = {none: "None", l1: "L1", l2: "L2"};
-  const LOSS_LABELS = {softmax: "Softmax (cross-entropy)", hinge: "Hinge (SVM)"};
+  const LOSS_LABELS = {softmax: "Softmax", hinge: "Hinge (SVM)"};
   const HASH_KEYS = {data: "data", classes: "classes", n: "n", noise: "noise", ratio: "ratio",
                      data_seed: "dseed", hidden: "hidden", activation: "act", loss: "loss",
                      optimizer: "opt", lr: "lr", reg_type: "reg", reg: "rs", dropout: "drop",
@@ -518,7 +518,7 @@
 
   function fmtLoss(loss, acc) {
     if (loss === null || loss === undefined) return "–";
-    return loss.toFixed(3) + (acc === null ? "" : ` (${Math.round(acc * 100)}% right)`);
+    return loss.toFixed(3) + (acc === null ? "" : ` · ${(acc * 100).toFixed(1)}% right`);
   }
 
   function drawRegions() {
@@ -780,6 +780,7 @@
     layoutCanvases();
     drawRegions();
     probe.ready = true;
+    probe.drawAll = drawAll;
     connect();
   }
 
