@@ -9,6 +9,12 @@ optimizer updates every parameter in a single array operation.
 In training mode a layer writes its output and input gradient into buffers it reuses from step
 to step (allocation is a measurable cost for small nets); in evaluation mode every output is a
 fresh array. No layer ever writes into an array it was given.
+
+A small net's step is bound by NumPy's cost per call (about half a microsecond), not by
+arithmetic, so the training paths avoid what makes a call slower: broadcasting (a bias is first
+copied into a batch-shaped buffer, then added), Python scalars and mixed dtypes in ufuncs (ReLU
+compares against a zero array), reductions along an axis (a bias gradient is ``ones @ dout``, one
+BLAS call), and ``np.matmul``'s overhead (``np.dot`` when the dtypes allow it).
 """
 from __future__ import annotations
 
@@ -19,6 +25,21 @@ import numpy as np
 from . import activations as act
 from .backend import xp
 from .init import initialize
+
+
+#: Arrays up to this many elements take the small-array route where two exist (see ReLU).
+SMALL = 4096
+#: Workspaces kept per layer (one per batch shape); more are dropped, oldest first.
+_MAX_WORKSPACES = 8
+
+
+def _mm(a, b, out):
+    """``out[...] = a @ b``, through ``np.dot`` when the dtypes allow: it skips ``np.matmul``'s
+    generalized-ufunc overhead (~0.4 µs a call), but takes ``out`` only when its dtype is
+    exactly the result's."""
+    if a.dtype is out.dtype and b.dtype is out.dtype:
+        return xp.dot(a, b, out=out)
+    return xp.matmul(a, b, out=out)
 
 
 def _size(name, value):
@@ -55,6 +76,14 @@ class Layer:
         if buf is None or buf.shape != shape or buf.dtype != dtype:
             buf = self._buffers[key] = xp.empty(shape, dtype=dtype)
         return buf
+
+    def _new_workspace(self, key, arrays):
+        """Keep ``arrays`` (a list) as the workspace for ``key``, a batch shape: an epoch's
+        shorter last batch then has its own and does not evict the full-size one."""
+        if len(self._buffers) >= _MAX_WORKSPACES:
+            self._buffers.pop(next(iter(self._buffers)))
+        self._buffers[key] = arrays
+        return arrays
 
     # -- parameters ------------------------------------------------------------------------
     @property
@@ -140,25 +169,41 @@ class Dense(Layer):
         return {"type": "Dense", "in_features": self.in_features,
                 "out_features": self.out_features}
 
+    def _workspace(self, n):
+        dt = self.weight.dtype
+        # [output, bias copied to every row, input gradient (made when first needed), ones]
+        return self._new_workspace(n, [xp.empty((n, self.out_features), dt),
+                                       xp.empty((n, self.out_features), dt), None,
+                                       xp.ones(n, dt)])
+
     def forward(self, x, train=False):
         if not train:
             y = x @ self.weight.T
             y += self.bias
             return y
         self._x = x  # dW needs the input; no copy: callers never change it before backward
-        y = self._buffer("y", (x.shape[0], self.out_features), self.weight.dtype)
-        xp.matmul(x, self.weight.T, out=y)
-        y += self.bias
+        ws = self._buffers.get(x.shape[0]) or self._workspace(x.shape[0])
+        y, rows = ws[0], ws[1]
+        _mm(x, self.weight.T, y)
+        rows[...] = self.bias  # a copy, then a same-shape add: cheaper than a broadcasting add
+        xp.add(y, rows, out=y)
         return y
 
     def backward(self, dout, input_grad=True):
-        # y = x W^T + b  =>  dW = dout^T x,  db = sum_n dout,  dx = dout W
-        xp.matmul(dout.T, self._x, out=self.grads["weight"])
-        xp.sum(dout, axis=0, out=self.grads["bias"])
+        # y = x W^T + b  =>  dW = dout^T x,  db = sum_n dout = 1^T dout,  dx = dout W
+        x, gb = self._x, self.grads["bias"]
+        ws = self._buffers.get(x.shape[0]) or self._workspace(x.shape[0])
+        _mm(dout.T, x, self.grads["weight"])
+        if dout.dtype is gb.dtype:
+            xp.dot(ws[3], dout, out=gb)
+        else:
+            xp.sum(dout, axis=0, out=gb)
         if not input_grad:
             return None
-        dx = self._buffer("dx", self._x.shape, self.weight.dtype)
-        return xp.matmul(dout, self.weight, out=dx)
+        dx = ws[2]
+        if dx is None:
+            dx = ws[2] = xp.empty(x.shape, self.weight.dtype)
+        return _mm(dout, self.weight, dx)
 
 
 class Activation(Layer):
@@ -174,6 +219,12 @@ class Activation(Layer):
         self.fn = act.get(name)
         self.name = name
         self._x = self._y = None
+
+    def _workspace(self, x):
+        # [output, zeros, input gradient, float 0/1 mask, boolean mask]
+        return self._new_workspace(x.shape, [xp.empty_like(x), xp.zeros_like(x),
+                                             xp.empty_like(x), xp.empty_like(x),
+                                             xp.empty(x.shape, bool)])
 
     def config(self):
         return {"type": "Activation", "name": self.name}
@@ -193,18 +244,30 @@ class Activation(Layer):
     def forward(self, x, train=False):
         if not train:
             return self.fn.f(x, None)
-        y = self.fn.f(x, self._buffer("y", x.shape, x.dtype))
+        ws = self._buffers.get(x.shape)
+        if ws is None or ws[0].dtype is not x.dtype:
+            ws = self._workspace(x)
+        if self.name == "relu":
+            # against a zero array, not the scalar 0: NumPy's scalar route is ~4x slower here
+            y = xp.maximum(x, ws[1], out=ws[0])
+        else:
+            y = self.fn.f(x, ws[0])
         self._x, self._y = x, y
         return y
 
     def backward(self, dout, input_grad=True):
+        y = self._y
+        ws = self._buffers.get(y.shape)
+        if ws is None or ws[0] is not y or dout.dtype is not y.dtype:
+            # not the workspace of the last forward pass (or another dtype): fresh arrays
+            return dout * self.fn.df(self._x, y)
         if self.name == "relu":
-            # the hot case, in two calls: a mask from the output, then one multiply
-            mask = self._buffer("mask", dout.shape, bool)
-            xp.greater(self._y, 0, out=mask)
-            return xp.multiply(dout, mask, out=self._buffer("dx", dout.shape, dout.dtype))
-        dx = self._buffer("dx", dout.shape, dout.dtype)
-        return xp.multiply(dout, self.fn.df(self._x, self._y), out=dx)
+            # dx = dout * 1(y > 0); the mask is float 0/1 where that is cheapest: sign(y) for
+            # small arrays (one same-dtype multiply), a boolean compare for large ones
+            if dout.size <= SMALL:
+                return xp.multiply(dout, xp.sign(y, out=ws[3]), out=ws[2])
+            return xp.multiply(dout, xp.greater(y, ws[1], out=ws[4]), out=ws[2])
+        return xp.multiply(dout, self.fn.df(self._x, y), out=ws[2])
 
 
 class PReLU(Layer):

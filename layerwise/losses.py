@@ -93,21 +93,54 @@ def softmax(scores):
     return e / e.sum(axis=1, keepdims=True)
 
 
+_SOFTMAX_CONSTS = {}
+
+
+def _softmax_consts(n, c, dtype):
+    """Constants of a softmax step for ``(n, c)`` scores of ``dtype``: read-only, so that threads
+    may share them. ``offsets[i]`` is the flat index of row ``i``'s first score."""
+    key = (n, c, dtype)
+    consts = _SOFTMAX_CONSTS.get(key)
+    if consts is None:
+        if len(_SOFTMAX_CONSTS) >= 64:
+            _SOFTMAX_CONSTS.clear()
+        consts = (np.arange(n) * c, xp.ones(c, dtype), xp.ones(n, dtype), xp.asarray(n, dtype),
+                  xp.asarray(1.0 / n, dtype))
+        for a in consts:
+            a.flags.writeable = False
+        _SOFTMAX_CONSTS[key] = consts
+    return consts
+
+
 def softmax_cross_entropy(scores, y, validate=True):
-    """Softmax classifier loss. ``scores (N, C)``, ``y (N,)`` integers in ``[0, C)``."""
+    """Softmax classifier loss. ``scores (N, C)``, ``y (N,)`` integers in ``[0, C)``.
+
+    ``L = mean_i (log sum_j e^{s_ij} - s_{i,y_i})``, computed after subtracting each row's max (which
+    leaves the softmax unchanged and keeps ``exp`` from overflowing);
+    ``dL/ds = (softmax(s) - onehot(y)) / N``.
+    """
     if validate:
         scores = _as_scores(scores)
         _check_scores(scores)
         y = _check_labels(y, scores.shape[0], scores.shape[1])
-    n = scores.shape[0]
-    rows = _rows(n)
-    z = scores - scores.max(axis=1, keepdims=True)  # shifting leaves softmax unchanged
-    e = xp.exp(z)
-    s = e.sum(axis=1, keepdims=True)
-    loss = float(xp.log(s).sum() - z[rows, y].sum()) / n
+    n, c = scores.shape
+    offsets, ones_c, ones_n, n_arr, inv_n = _softmax_consts(n, c, scores.dtype)
+    # A small batch's loss costs NumPy calls, not arithmetic, so each row-wise quantity is a
+    # gather, a BLAS product or a copy rather than an axis reduction or a broadcasting ufunc.
+    rows = xp.empty((n, c), scores.dtype)
+    rows[...] = scores.reshape(-1)[offsets + scores.argmax(axis=1)][:, None]  # row maxima
+    z = xp.subtract(scores, rows, out=xp.empty((n, c), scores.dtype))
+    at_y = offsets + y  # flat index of each correct-class score
+    z_y = z.reshape(-1)[at_y]
+    e = xp.exp(z, out=z)
+    s = xp.dot(e, ones_c)  # row sums
+    lse = xp.log(s)
+    loss = float(xp.dot(xp.subtract(lse, z_y, out=lse), ones_n)) / n
     # dL/dscores = (probs - onehot) / N
-    e *= 1.0 / (s * n)
-    e[rows, y] -= 1.0 / n
+    rows[...] = xp.multiply(s, n_arr, out=s)[:, None]
+    xp.divide(e, rows, out=e)
+    flat = e.reshape(-1)
+    flat[at_y] = flat[at_y] - inv_n
     return loss, e
 
 
@@ -222,13 +255,18 @@ def regularization(net, reg, reg_type="l2"):
         raise ValueError(f"regularization strength must be a finite number >= 0, got {reg!r}")
     if reg == 0:
         return 0.0
-    w = net.flat_params[net.weight_slice]
-    g = net.flat_grads[net.weight_slice]
+    views = getattr(net, "_step_views", None)
+    if views is not None and views[0] is net.flat_params:
+        _, w, g, tmp = views
+    else:
+        w, g = net.flat_params[net.weight_slice], net.flat_grads[net.weight_slice]
+        tmp = xp.empty_like(w)
     if reg_type == "l2":
-        g += reg * w
-        return 0.5 * reg * float(np.vdot(w, w))
-    g += reg * np.sign(w)
-    return reg * float(np.abs(w).sum())
+        # reg as an array of w's dtype: the same product as the Python float, a cheaper call
+        g += xp.multiply(w, xp.asarray(reg, w.dtype), out=tmp)
+        return 0.5 * reg * float(xp.vdot(w, w))
+    g += xp.multiply(xp.sign(w, out=tmp), xp.asarray(reg, w.dtype), out=tmp)
+    return reg * float(xp.abs(w).sum())
 
 
 def penalty(net, reg, reg_type="l2"):

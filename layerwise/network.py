@@ -90,8 +90,10 @@ class Sequential:
             offset += p.size
             if p.ndim == 2:
                 n_weights = offset
-        self._bind_views()
         self.weight_slice = slice(0, n_weights)
+        self._bind_views()
+        # computed once: a small net's training step counts microseconds
+        self._first_param_index = next((i for i, l in enumerate(self.layers) if l.param_names), 0)
         self._names = sorted(self._slots, key=lambda k: (int(k.split(".")[0]), k.split(".")[1]
                                                          != "weight"))
 
@@ -101,6 +103,16 @@ class Sequential:
             size = int(np.prod(shape))
             setattr(layer, name, self.flat_params[offset:offset + size].reshape(shape))
             layer.grads[name] = self.flat_grads[offset:offset + size].reshape(shape)
+        # the regularized slice of both vectors, as views made once, and a scratch vector of
+        # its size: the penalty is applied on every step (see losses.regularization)
+        self._step_views = (self.flat_params, self.flat_params[self.weight_slice],
+                            self.flat_grads[self.weight_slice],
+                            xp.empty(self.weight_slice.stop, self.dtype))
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_step_views", None)  # views and scratch: rebuilt by __setstate__
+        return state
 
     def __setstate__(self, state):
         # pickle stores views as copies: re-link the layers to the (shared) flat vectors
@@ -235,10 +247,11 @@ class Sequential:
         return None if dx is None else dx.copy()
 
     def _backward(self, dout, input_grad):
-        last = len(self.layers) - 1
-        for i in range(last, -1, -1):
+        layers = self.layers
+        first = self._first_param_index
+        for i in range(len(layers) - 1, -1, -1):
             # the first weight layer's input gradient is wasted work in training
-            dout = self.layers[i].backward(dout, input_grad or i > self._first_weight_index)
+            dout = layers[i].backward(dout, input_grad or i > first)
             if dout is None:
                 return None
         return dout
@@ -247,7 +260,7 @@ class Sequential:
     def _first_weight_index(self):
         # the first layer holding parameters (a PReLU may come before any Dense): no layer
         # below it needs an input gradient, and every layer above it does
-        return next((i for i, l in enumerate(self.layers) if l.param_names), 0)
+        return self._first_param_index
 
     def predict(self, X):
         """Class index of the highest score (or of score > 0 for a single output)."""

@@ -46,6 +46,14 @@ class Optimizer:
     def step(self):
         raise NotImplementedError
 
+    def _lr_array(self):
+        """``lr`` as a 0-d array of the parameters' dtype, remade only when ``lr`` changes: the
+        same product as with the Python float, but a cheaper NumPy call."""
+        cached = self.__dict__.get("_lr_cached")
+        if cached is None or cached[0] != self.lr:
+            cached = self._lr_cached = (self.lr, xp.asarray(self.lr, self.params.dtype))
+        return cached[1]
+
     _state_names: tuple = ()
 
     def state_dict(self) -> dict:
@@ -97,7 +105,7 @@ class SGD(Optimizer):
                 g = tmp
             else:
                 g = self.velocity
-        np.multiply(g, self.lr, out=tmp)
+        np.multiply(g, self._lr_array(), out=tmp)
         self.params -= tmp
 
 

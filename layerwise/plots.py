@@ -275,7 +275,8 @@ def learning_curves(histories, accuracy=True, log_loss=False, title=None, xlabel
     -------
     Figure
 
-    >>> fig = learning_curves({"a": [1.0, 0.5, 0.2], "b": {"train_loss": [1, .8], "train_acc": [.5, .7]}})
+    >>> runs = {"a": [1.0, 0.5, 0.2], "b": {"train_loss": [1, .8], "train_acc": [.5, .7]}}
+    >>> fig = learning_curves(runs)
     >>> [ax.get_ylabel() for ax in fig.axes]
     ['loss', 'accuracy']
     """
@@ -349,9 +350,10 @@ def network_diagram(net, ax=None, max_neurons=10, weights=True, title=None):
     """The network as columns of neurons joined by their weights (ch6-06).
 
     Links are coloured by the weight's sign (blue positive, vermillion negative) and drawn
-    thicker for larger weights (relative to the largest weight of their layer). The input layer is drawn as plain squares: its units are not
-    neurons and the seed does not count it. Columns of more than ``max_neurons`` units show the
-    first and last few with a gap and the true count.
+    thicker for larger weights (relative to the largest weight of their layer). The input layer
+    is drawn as plain squares: its units are not neurons and the seed does not count it. A
+    column of more than ``max_neurons`` units shows ``max_neurons - 1`` of them, the first and
+    the last few, around a gap; its label gives the true count.
 
     Parameters
     ----------

@@ -692,7 +692,8 @@ def fit(net, X, y, loss="softmax", optimizer="sgd", lr=None, epochs=10, batch_si
             except TrainingDiverged as e:
                 e.history = history
                 raise
-            _, train_acc, dead = _sweep(net, X, y, None, want_acc and eval_train, eval_train)
+            _, train_acc, dead = (_sweep(net, X, y, None, want_acc, True) if eval_train
+                                  else (None, None, {}))
             val_loss = val_acc = None
             if Xv is not None:
                 val_loss, val_acc, _ = _sweep(net, Xv, yv, loss_fn, want_acc)

@@ -1,4 +1,4 @@
-"""Run the lab: every selected experiment's tasks, on all cores or on a Dask cluster; then the report.
+"""Run the lab: the selected experiments' tasks, on all cores or on a Dask cluster; then the report.
 
 ``layerwise lab [--quick] [--only NAME ...] [--out DIR] [--jobs N] [--scheduler ADDRESS]
 [--seed S] [--cifar10 PATH]``
@@ -19,11 +19,13 @@ draws only from the seed it is given.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
 import shutil
 import sys
+import threading
 import time
 import traceback
 import uuid
@@ -46,32 +48,35 @@ def _jsonable(obj):
     raise TypeError(f"task results must be JSON-able, got {type(obj).__name__}: {obj!r:.80}")
 
 
-_BLAS_LIMITED = False
+_LIMIT_LOCK = threading.Lock()
+_LIMIT_STATE = {"depth": 0, "limiter": None}
 
 
-def _one_blas_thread():
-    """Limit this process's BLAS to one thread, once (on Dask workers, which may be threads)."""
-    global _BLAS_LIMITED
-    if not _BLAS_LIMITED:
-        _BLAS_LIMITED = True
-        try:
-            from threadpoolctl import threadpool_limits
+@contextlib.contextmanager
+def one_blas_thread():
+    """Within this context BLAS uses one thread; the previous setting is restored after.
 
-            threadpool_limits(1, user_api="blas")
-        except ImportError:  # pragma: no cover - only speed is lost
-            pass
+    Counted, so that tasks running at once in several threads (a Dask worker's) share one
+    limit, and the last one out restores the original setting. Without threadpoolctl it does
+    nothing (only speed is lost).
+    """
+    with _LIMIT_LOCK:
+        if _LIMIT_STATE["depth"] == 0:
+            try:
+                from threadpoolctl import threadpool_limits
 
-
-def _blas_limits():
-    """A context in which BLAS uses one thread (a no-op without threadpoolctl)."""
+                _LIMIT_STATE["limiter"] = threadpool_limits(1, user_api="blas")
+            except ImportError:  # pragma: no cover
+                _LIMIT_STATE["limiter"] = None
+        _LIMIT_STATE["depth"] += 1
     try:
-        from threadpoolctl import threadpool_limits
-
-        return threadpool_limits(1, user_api="blas")
-    except ImportError:  # pragma: no cover
-        import contextlib
-
-        return contextlib.nullcontext()
+        yield
+    finally:
+        with _LIMIT_LOCK:
+            _LIMIT_STATE["depth"] -= 1
+            if _LIMIT_STATE["depth"] == 0 and _LIMIT_STATE["limiter"] is not None:
+                _LIMIT_STATE["limiter"].restore_original_limits()
+                _LIMIT_STATE["limiter"] = None
 
 
 def run_one(module_name, kwargs, one_thread=False):
@@ -79,8 +84,8 @@ def run_one(module_name, kwargs, one_thread=False):
 
     The lab's parallelism is across tasks, and its matrices are small: a BLAS that spreads a
     100x100 product over several threads is several times slower on a busy machine. joblib's
-    workers already get one thread each; ``one_thread=True`` (used on Dask workers) limits the
-    worker's process to one BLAS thread as well.
+    workers already get one thread each; ``one_thread=True`` (used in this process and on Dask
+    workers) runs the task inside :func:`one_blas_thread`.
 
     Returns ``{"ok": True, "result": ..., "seconds": s}`` or ``{"ok": False, "error": traceback,
     "seconds": s}``. The result goes through JSON once so that every backend hands back the same
@@ -88,13 +93,13 @@ def run_one(module_name, kwargs, one_thread=False):
     """
     start = time.perf_counter()
     try:
-        if one_thread:
-            _one_blas_thread()
-        result = load(module_name).run_task(**kwargs)
+        with one_blas_thread() if one_thread else contextlib.nullcontext():
+            result = load(module_name).run_task(**kwargs)
         result = json.loads(json.dumps(result, default=_jsonable))
         return {"ok": True, "result": result, "seconds": time.perf_counter() - start}
     except Exception:  # noqa: BLE001 - a failing task is reported, never fatal to the run
-        return {"ok": False, "error": traceback.format_exc(), "seconds": time.perf_counter() - start}
+        return {"ok": False, "error": traceback.format_exc(),
+                "seconds": time.perf_counter() - start}
 
 
 def _indexed(index, module_name, kwargs):
@@ -136,8 +141,7 @@ class Progress:
 
 # -- backends -------------------------------------------------------------------------------------
 def _run_local(plan, progress):
-    with _blas_limits():
-        return [_step(progress, name, run_one(name, kw)) for name, kw in plan]
+    return [_step(progress, name, run_one(name, kw, True)) for name, kw in plan]
 
 
 def _step(progress, name, outcome):
@@ -175,7 +179,7 @@ def _run_dask(plan, address, progress):
         futures = {client.submit(run_one, name, kw, True,
                                  key=f"layerwise-lab-{run_id}-{i}-{name}", pure=False): i
                    for i, (name, kw) in enumerate(plan)}
-        for fut in as_completed(list(futures)):
+        for fut in as_completed(list(futures), loop=client.loop):
             i = futures[fut]
             try:
                 outcome = fut.result()

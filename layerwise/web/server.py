@@ -26,10 +26,12 @@ Malformed input gets a 4xx answer with a message: 400 (bad JSON or values), 401 
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import hashlib
 import http.cookies
 import ipaddress
 import json
+import os
 import secrets
 import socket
 import sys
@@ -229,6 +231,8 @@ async def _json_body(request: Request) -> dict:
         data = json.loads(body, parse_constant=_no_constants)
     except (ValueError, UnicodeDecodeError) as e:
         raise HTTPException(400, f"malformed JSON: {e}") from None
+    except RecursionError:
+        raise HTTPException(400, "malformed JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise HTTPException(400, f"expected a JSON object, got {type(data).__name__}")
     return data
@@ -272,7 +276,7 @@ async def _model(request):
         raise HTTPException(404, f"no session {sid!r:.60}: the page's session has ended; reload "
                                  f"the page")
     try:
-        blob = await anyio.to_thread.run_sync(_locked_model_bytes, session)
+        blob = await request.app.state.registry.run(_locked_model_bytes, session)
     except ValueError as e:  # a diverged network cannot be saved
         raise HTTPException(409, f"cannot save this model: {e}") from None
     return Response(blob, media_type="application/octet-stream", headers={
@@ -292,15 +296,42 @@ async def _http_error(request, exc):
 # the WebSocket: one session per page
 # ------------------------------------------------------------------------------------------------
 class Registry:
-    """The live sessions, by id; bounded, so many tabs cannot exhaust the machine."""
+    """The live sessions, by id; bounded, so many tabs cannot exhaust the machine.
+
+    All training and drawing runs in worker threads, at most one per CPU core at a time: more
+    threads would not train faster, and each would keep an allocator arena of its own.
+    """
 
     def __init__(self, max_sessions=MAX_SESSIONS):
         self.max_sessions = max_sessions
         self.sessions: dict = {}
         self.connections = 0
+        self._limiter = None
 
     def get(self, sid):
         return self.sessions.get(sid)
+
+    async def run(self, fn, *args):
+        if self._limiter is None:  # made in the event loop that uses it
+            self._limiter = anyio.CapacityLimiter(max(1, os.cpu_count() or 1))
+        return await anyio.to_thread.run_sync(fn, *args, limiter=self._limiter)
+
+    def drop(self, sid):
+        """Forget a session and hand its memory back to the operating system."""
+        if self.sessions.pop(sid, None) is not None:
+            release_memory()
+
+
+def release_memory():
+    """Return freed heap memory to the operating system where the C library allows it.
+
+    glibc keeps freed blocks in its arenas; a server whose sessions come and go would otherwise
+    hold on to its peak memory for good. Elsewhere this does nothing.
+    """
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 _CLOSED, _TIMEOUT, _NOTHING = object(), object(), object()
@@ -401,7 +432,10 @@ class Connection:
         await self._send({"type": "websocket.send", "bytes": data})
 
     async def _frame(self):
-        await self._send_frame(await anyio.to_thread.run_sync(self._locked, self.session.frame_bytes))
+        await self._send_frame(await self._work(self._locked, self.session.frame_bytes))
+
+    async def _work(self, fn, *args):
+        return await self.registry.run(fn, *args)
 
     def _locked(self, fn, *args):
         with self.session.lock:
@@ -416,7 +450,7 @@ class Connection:
         due = self.last_frame + FRAME_INTERVAL - now
         want_frame = self.inflight < MAX_INFLIGHT and due <= CHUNK_S
         seconds = max(0.002, min(due, CHUNK_S)) if want_frame else CHUNK_S
-        data = await anyio.to_thread.run_sync(self._train_then_frame, seconds, want_frame)
+        data = await self._work(self._train_then_frame, seconds, want_frame)
         if data is not None:
             await self._send_frame(data)
         if self.session.diverged:
@@ -433,6 +467,8 @@ class Connection:
             msg = json.loads(text, parse_constant=_no_constants)
         except ValueError as e:
             return await self._error(f"malformed JSON: {e}")
+        except RecursionError:
+            return await self._error("malformed JSON: nested too deeply")
         kind = msg.get("type") if isinstance(msg, dict) else None
         if kind == "ack":
             self.inflight = max(0, self.inflight - 1)
@@ -455,9 +491,9 @@ class Connection:
         if kind == "step":
             if self.session.diverged:
                 return await self._error("the network diverged; press reset first")
-            await anyio.to_thread.run_sync(self._locked, self.session.train_epoch)
+            await self._work(self._locked, self.session.train_epoch)
         elif kind == "reset":
-            await anyio.to_thread.run_sync(self._locked, self.session.reset)
+            await self._work(self._locked, self.session.reset)
             await self._send_json(dict(self.session.info(with_points=False), what="reset",
                                        session=self.sid))
         await self._frame()
@@ -468,11 +504,11 @@ class Connection:
         except SetupError as e:
             return await self._error(str(e))
         if self.session is None:
-            self.session = await anyio.to_thread.run_sync(Session, setup)
+            self.session = await self._work(Session, setup)
             self.registry.sessions[self.sid] = self.session
             what = "reset"
         else:
-            what = await anyio.to_thread.run_sync(self._locked, self.session.apply, setup)
+            what = await self._work(self._locked, self.session.apply, setup)
         info = self.session.info(with_points=what != "update")
         await self._send_json(dict(info, what=what, session=self.sid))
         if what == "reset":
@@ -496,7 +532,8 @@ async def _websocket(ws: WebSocket):
         await conn.run()
     finally:
         registry.connections -= 1
-        registry.sessions.pop(conn.sid, None)
+        conn.session = None
+        registry.drop(conn.sid)
 
 
 # ------------------------------------------------------------------------------------------------

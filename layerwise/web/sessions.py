@@ -181,27 +181,29 @@ class Session:
         bs = min(self.setup.batch_size, n)
         trainer, noise, Xp, yp = self.trainer, self.noise, self._Xp, self._yp
         pos, done = self._pos, 0
-        try:
-            for _ in range(k):
-                if pos is None:
-                    # permute once per epoch, then slice: cheaper than gathering every batch
-                    perm = self._order_rng.permutation(n)
-                    np.take(self.X_train, perm, axis=0, out=Xp)
-                    np.take(self.y_train, perm, axis=0, out=yp)
-                    pos = 0
-                    trainer._mark_good()  # what a divergence in this epoch falls back to
-                end = pos + bs
-                Xb = Xp[pos:end]
-                trainer.step(noise.forward(Xb, train=True) if noise.std else Xb, yp[pos:end])
-                done += 1
-                pos = end
-                if pos >= n:
-                    self.epoch += 1
-                    pos = None
-        except TrainingDiverged:
-            # the trainer restored the weights from the start of this epoch
-            self.diverged = True
-            pos = None
+        # overflow on the way to divergence is reported as divergence, not as warnings
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            try:
+                for _ in range(k):
+                    if pos is None:
+                        # permute once per epoch, then slice: cheaper than gathering every batch
+                        perm = self._order_rng.permutation(n)
+                        np.take(self.X_train, perm, axis=0, out=Xp)
+                        np.take(self.y_train, perm, axis=0, out=yp)
+                        pos = 0
+                        trainer._mark_good()  # what a divergence in this epoch falls back to
+                    end = pos + bs
+                    Xb = Xp[pos:end]
+                    trainer.step(noise.forward(Xb, train=True) if noise.std else Xb, yp[pos:end])
+                    done += 1
+                    pos = end
+                    if pos >= n:
+                        self.epoch += 1
+                        pos = None
+            except TrainingDiverged:
+                # the trainer restored the weights from the start of this epoch
+                self.diverged = True
+                pos = None
         self._pos = pos
         self.steps += done
         return done
@@ -310,7 +312,8 @@ class Session:
 
     def frame_bytes(self) -> bytes:
         """:meth:`frame`, packed as one binary WebSocket message (see the module docstring)."""
-        header, arrays = self.frame()
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            header, arrays = self.frame()
         return pack_frame(header, arrays)
 
     def info(self, with_points=True) -> dict:

@@ -127,8 +127,9 @@ def summarize(results, out, quick):
     return Section(
         id=ID, title=TITLE, seed_ref=SEED_REF,
         method=("A 10-50-50-3 ReLU net in float64; at every step the data gradient is set to "
-                "zero, losses.regularization adds reg·W, and plain SGD updates; ||W_t|| is compared "
-                "with the closed form (1 − lr·reg)^t ||W_0|| for four (lr, reg) settings."),
+                "zero, losses.regularization adds reg·W, and plain SGD updates; ||W_t|| is "
+                "compared with the closed form (1 − lr·reg)^t ||W_0|| for four (lr, reg) "
+                "settings."),
         claims=[claim], figures=[name],
         table={"columns": ["lr", "reg", "lr·reg", "||W_T||/||W_0||", "half-life (steps)",
                            "closed form", "max rel. deviation", "max bias change"],

@@ -39,12 +39,11 @@ DYING = 0.2
 
 
 def _data():
-    from layerwise.data.preprocess import standardize
-    from layerwise.data.real import digits
+    """The whole digits set, standardized, float32 (training set = the measured set)."""
+    from ..realdata import load
 
-    X, y = digits()
-    (X,) = standardize(X)
-    return X.astype(np.float32), y
+    X, y, _, _ = load("digits", test=0.0)
+    return X, y
 
 
 def tasks(quick=False, seed=0):
@@ -222,6 +221,7 @@ def summarize(results, out, quick=False):
                 f"epochs) from {n_seeds} seeds per learning rate; dead units counted over the "
                 "whole training set after training, pooled over both hidden layers."),
         claims=claims, figures=[png],
-        table={"columns": ["learning rate"] + [f"{a} dead" for a in ACTIVATIONS], "rows": rows},
+        table={"columns": ["learning rate"] + [f"{a}: never active" for a in ACTIVATIONS],
+               "rows": rows},
         numbers={"stats": {f"{a}@{lr:g}": v for (a, lr), v in st.items()},
                  "results": results})

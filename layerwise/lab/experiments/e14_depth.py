@@ -50,13 +50,6 @@ def width_for(depth, budget, inputs, outputs=10):
     return max(1, int(round(w)))
 
 
-def _load(name):
-    from layerwise.data import real
-
-    X, y = getattr(real, name)()
-    return X / X.max(), y  # pixels to [0, 1]; standardized per split below
-
-
 def tasks(quick=False, seed=0):
     """One task per (data set, depth, seed)."""
     if quick:
@@ -69,14 +62,13 @@ def tasks(quick=False, seed=0):
 def run_task(dataset, depth, seed, epochs):
     """Train one net of ``depth`` layers on one split; return its test accuracy."""
     import layerwise as lw
-    from layerwise.data.preprocess import standardize, train_val_test_split
 
-    X, y = _load(dataset)
-    Xtr, ytr, _, _, Xte, yte = train_val_test_split(X, y, val=0.0, test=TEST, seed=seed)
-    Xtr, Xte = standardize(Xtr, Xte)
+    from ..realdata import load
+
+    Xtr, ytr, Xte, yte = load(dataset, seed=seed, test=TEST)
     budget = DATASETS[dataset][0]
-    w = width_for(depth, budget, X.shape[1])
-    net = lw.Network([X.shape[1]] + [w] * (depth - 1) + [10], activation="relu", seed=seed)
+    w = width_for(depth, budget, Xtr.shape[1])
+    net = lw.Network([Xtr.shape[1]] + [w] * (depth - 1) + [10], activation="relu", seed=seed)
     h = lw.fit(net, Xtr, ytr, optimizer="adam", lr=LR, epochs=epochs, batch_size=BATCH,
                seed=seed, progress=False, eval_train=False)
     return {"dataset": dataset, "depth": depth, "seed": seed, "width": w,
@@ -94,6 +86,9 @@ def summarize(results, out, quick=False):
            for ds in datasets for d in depths}
     info = {(ds, d): next(r for r in results if r["dataset"] == ds and r["depth"] == d)
             for ds in datasets for d in depths}
+    by_seed = {(ds, d): {r["seed"]: r["test_acc"] for r in results
+                         if r["dataset"] == ds and r["depth"] == d}
+               for ds in datasets for d in depths}
     mean = {k: float(np.mean(v)) for k, v in acc.items()}
     sd = {k: float(np.std(v, ddof=1)) if len(v) > 1 else 0.0 for k, v in acc.items()}
     n = len(acc[(datasets[0], depths[0])])
@@ -116,10 +111,12 @@ def summarize(results, out, quick=False):
     if 2 in depths and 3 in depths:
         diffs, better = [], []
         for ds in datasets:
-            diff = mean[(ds, 3)] - mean[(ds, 2)]
-            se = math.hypot(sd[(ds, 3)], sd[(ds, 2)]) / math.sqrt(n)
+            # the same seed gives both depths the same split: compare them seed by seed
+            paired = [by_seed[(ds, 3)][s] - by_seed[(ds, 2)][s] for s in by_seed[(ds, 2)]]
+            diff = float(np.mean(paired))
+            se = float(np.std(paired, ddof=1) / math.sqrt(len(paired))) if n > 1 else 0.0
             diffs.append(f"{ds}: 2-layer {mean[(ds, 2)]:.2%}, 3-layer {mean[(ds, 3)]:.2%} "
-                         f"(difference {diff:+.2%}, standard error {se:.2%})")
+                         f"(paired difference {diff:+.2%}, standard error {se:.2%})")
             better.append("yes" if diff > se else "within noise" if diff > -se else "no")
         verdict = ("supported" if all(b == "yes" for b in better) else
                    "partly" if any(b == "yes" for b in better) else "not supported")
@@ -166,7 +163,7 @@ def summarize(results, out, quick=False):
         method=("ReLU nets with depth - 1 hidden layers of equal width, sized to about the same "
                 "number of parameters per data set ("
                 + ", ".join(f"{ds} {DATASETS[ds][0]:,}" for ds in datasets)
-                + f"); inputs scaled to [0, 1] and standardized on the training split; Adam "
+                + f"); inputs standardized with the training split's statistics; Adam "
                 f"(lr {LR:g}, batch {BATCH}, "
                 + ", ".join(f"{ds} {info[(ds, depths[0])]['epochs']} epochs" for ds in datasets)
                 + f"), no regularization; {n} seeds, each with its own stratified "

@@ -24,7 +24,7 @@
   const DATA_LABELS = {spiral: "Spiral", circles: "Circles", xor: "XOR", gaussians: "Gaussian blobs",
                        moons: "Moons", custom: "Your data (CSV)"};
   const REG_LABELS = {none: "None", l1: "L1", l2: "L2"};
-  const LOSS_LABELS = {softmax: "Softmax", hinge: "Hinge (SVM)"};
+  const LOSS_LABELS = {softmax: "Softmax", hinge: "Hinge"};
   const HASH_KEYS = {data: "data", classes: "classes", n: "n", noise: "noise", ratio: "ratio",
                      data_seed: "dseed", hidden: "hidden", activation: "act", loss: "loss",
                      optimizer: "opt", lr: "lr", reg_type: "reg", reg: "rs", dropout: "drop",
@@ -53,6 +53,10 @@
   // ---------------------------------------------------------------------------------------------
   // the setup in the URL
   // ---------------------------------------------------------------------------------------------
+  // Points travel in the URL as float32: they are rounded to float32 once, when they enter,
+  // so that a link gives back exactly the same numbers (the network computes in float32).
+  const f32 = Math.fround;
+
   function encodePoints(points) {
     const f = new Float32Array(points.length * 3);
     points.forEach((p, i) => { f[3 * i] = p[0]; f[3 * i + 1] = p[1]; f[3 * i + 2] = p[2]; });
@@ -147,6 +151,10 @@
       act.appendChild(o);
     }
     fillSelect($("loss"), opts.losses, (v) => LOSS_LABELS[v] || v);
+    for (const o of $("loss").options) {
+      o.title = o.value === "hinge" ? "The multiclass SVM loss: sum over wrong classes of max(0, s_j - s_y + 1)." :
+        "Cross-entropy of the softmax of the scores: the Softmax classifier.";
+    }
     fillSelect($("optimizer"), opts.optimizers, (v) => v === "sgd" ? "SGD" : v === "rmsprop" ?
       "RMSprop" : v.charAt(0).toUpperCase() + v.slice(1));
     fillSelect($("reg_type"), opts.reg_types, (v) => REG_LABELS[v] || v);
@@ -305,8 +313,10 @@
         (state.extra.length ? ` (${state.extra.length} added by clicking)` : "");
       syncControls();
       buildNeuronButtons();
+      buildLegend(msg.classes);
       if (newData) drawPointsLayer();
-      if (msg.what !== "update") clearMessage();
+      // a setup the server took clears an earlier complaint (but not a success note)
+      if (!$("message").classList.contains("ok")) clearMessage();
     } else if (msg.type === "state") {
       setPlaying(msg.playing);
     } else if (msg.type === "error") {
@@ -371,6 +381,27 @@
 
   function clearMessage() { showMessage(""); }
 
+  function buildLegend(classes) {
+    const el = $("legend");
+    el.innerHTML = "";
+    for (let k = 0; k < classes; k++) {
+      const span = document.createElement("span");
+      const dot = document.createElement("i");
+      dot.style.background = CLASS_COLORS[k % CLASS_COLORS.length];
+      span.appendChild(dot);
+      span.appendChild(document.createTextNode("class " + (k + 1)));
+      el.appendChild(span);
+    }
+    const edges = document.createElement("span");
+    const tr = document.createElement("i");
+    tr.className = "train";
+    tr.style.background = "#bbb";
+    const te = document.createElement("i");
+    te.style.background = "#bbb";
+    edges.append(tr, "training ", te, "test");
+    el.appendChild(edges);
+  }
+
   // ---------------------------------------------------------------------------------------------
   // data: CSV upload, click to add points
   // ---------------------------------------------------------------------------------------------
@@ -391,7 +422,8 @@
       showMessage(`${file.name}: ${body.error}`);
       return;
     }
-    state = Object.assign({}, state, {data: "custom", points: body.points, extra: []});
+    const points = body.points.map((p) => [f32(p[0]), f32(p[1]), p[2]]);
+    state = Object.assign({}, state, {data: "custom", points, extra: []});
     syncControls();
     writeHash();
     sendSetup();
@@ -413,7 +445,7 @@
       return;
     }
     const label = Number($("click-class").value || 0);
-    change({extra: state.extra.concat([[Math.round(x * 1e4) / 1e4, Math.round(y * 1e4) / 1e4, label]])});
+    change({extra: state.extra.concat([[f32(Math.round(x * 1e4) / 1e4), f32(Math.round(y * 1e4) / 1e4), label]])});
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -579,12 +611,16 @@
     ctx.clearRect(0, 0, c.width, c.height);
     if (history.length < 1) return;
     const pad = 4;
+    // scale to the run after its first tenth, so the steep start does not flatten the rest
     let hi = 0;
-    for (const p of history) hi = Math.max(hi, p.train, p.test);
-    hi = hi || 1;
+    for (let i = Math.floor(history.length / 10); i < history.length; i++) {
+      hi = Math.max(hi, history[i].train, history[i].test);
+    }
+    hi = 1.1 * hi || 1;
     const s0 = history[0].steps, s1 = Math.max(history[history.length - 1].steps, s0 + 1);
     const X = (s) => pad + (s - s0) / (s1 - s0) * (c.width - 2 * pad);
-    const Y = (v) => c.height - pad - v / hi * (c.height - 2 * pad);
+    const top = 16 * (window.devicePixelRatio || 1);  // a band for the labels
+    const Y = (v) => c.height - pad - v / hi * (c.height - pad - top);
     const line = (key, color, width, dash) => {
       ctx.beginPath();
       ctx.setLineDash(dash);
@@ -593,9 +629,25 @@
       history.forEach((p, i) => (i ? ctx.lineTo : ctx.moveTo).call(ctx, X(p.steps), Y(p[key])));
       ctx.stroke();
     };
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(0, 0, c.width, c.height);
+    ctx.clip();
     line("train", "#0072B2", 1.5, [4, 3]);
     line("test", "#111111", 1.5, []);
+    ctx.restore();
     ctx.setLineDash([]);
+    const dpr = window.devicePixelRatio || 1;
+    ctx.font = `${11 * dpr}px sans-serif`;
+    ctx.textAlign = "right";
+    ctx.textBaseline = "top";
+    ctx.fillStyle = "#111111";
+    ctx.fillText("test", c.width - 6 * dpr, 4 * dpr);
+    ctx.fillStyle = "#0072B2";
+    ctx.fillText("training", c.width - 36 * dpr, 4 * dpr);
+    ctx.fillStyle = "#666";
+    ctx.textAlign = "left";
+    ctx.fillText(`max ${hi.toPrecision(2)}`, 6 * dpr, 4 * dpr);
   }
 
   // the diagram: columns of neurons, each a heatmap of its own output, links between them
@@ -605,12 +657,12 @@
     const c = $("diagram");
     const sizes = info.sizes;
     const cols = sizes.length;
-    const margin = 34;
     const w = c.width, h = c.height;
-    const colX = sizes.map((_, i) => cols === 1 ? w / 2 : margin + i * (w - 2 * margin) / (cols - 1));
     const maxN = Math.max(...sizes);
-    const gapX = cols > 1 ? (w - 2 * margin) / (cols - 1) : w;
-    const box = Math.max(4, Math.min(34, gapX * 0.42, (h - 24) / maxN * 0.82));
+    const gap0 = (w - 80) / Math.max(1, cols - 1);
+    const box = Math.max(4, Math.min(44, gap0 * 0.42, (h - 24) / maxN * 0.82));
+    const margin = box / 2 + 26;  // room for the x1, x2 labels left of the inputs
+    const colX = sizes.map((_, i) => cols === 1 ? w / 2 : margin + i * (w - 2 * margin) / (cols - 1));
     const units = [];
     sizes.forEach((n, l) => {
       const step = Math.min(box * 1.25, (h - 24) / n);
@@ -661,7 +713,8 @@
         btns.appendChild(b);
       }
       const lab = document.createElement("span");
-      lab.textContent = `${n} neuron${n === 1 ? "" : "s"}`;
+      const roomy = info.sizes.length < 2 || (layout.colX[1] - layout.colX[0]) / dpr >= 66;
+      lab.textContent = roomy ? `${n} neuron${n === 1 ? "" : "s"}` : String(n);
       lab.title = `Hidden layer ${l}: ${n} neuron${n === 1 ? "" : "s"}, each f(w·x + b) of every unit in the layer before (seed §3.1, fully connected).`;
       box.appendChild(btns);
       box.appendChild(lab);

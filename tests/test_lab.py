@@ -1,0 +1,294 @@
+"""The lab: runner, report, results.json, the Dask path, failures, and experiments 1-7's rules."""
+import json
+import re
+import sys
+import types
+
+import numpy as np
+import pytest
+
+pytest.importorskip("matplotlib")
+
+from layerwise.lab import core, report, runner  # noqa: E402
+from layerwise.lab.experiments import e02_forgetting, e05_saturation  # noqa: E402
+from layerwise.lab.experiments import e06_zero_centred, e07_relu_speed  # noqa: E402
+
+MINE = ["e01", "e02", "e03", "e04", "e05", "e06", "e07"]
+DASK_SUBSET = ["e02", "e03", "e06"]
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    """One quick run of experiments 1-7 on joblib's pool (two processes)."""
+    out = tmp_path_factory.mktemp("lab")
+    rc = runner.main(["--quick", "--only", *MINE, "--out", str(out), "--jobs", "2",
+                      "--no-progress"])
+    return rc, out, json.loads((out / "results.json").read_text())
+
+
+def test_quick_run_writes_complete_results(quick_run, capsys):
+    rc, out, doc = quick_run
+    assert rc == 0, doc["meta"]["failed"]
+    assert set(doc) == {"claims", "sections", "meta"}
+    assert [s["module"] for s in doc["sections"]] == [
+        "e01_neuron", "e02_forgetting", "e03_wiggle", "e04_activations", "e05_saturation",
+        "e06_zero_centred", "e07_relu_speed"]
+    assert all(s["status"] == "ok" for s in doc["sections"])
+    assert len(doc["claims"]) >= 14
+    for c in doc["claims"]:
+        assert set(c) >= {"id", "claim", "measured", "verdict", "figures"}
+        assert c["verdict"] in core.VERDICTS
+        assert any(ch.isdigit() for ch in c["measured"]), c
+        assert c["figures"] and all((out / f).is_file() and (out / f).stat().st_size > 5000
+                                    for f in c["figures"])
+    ids = [c["id"] for c in doc["claims"]]
+    assert len(ids) == len(set(ids))
+    assert doc["meta"]["quick"] is True and doc["meta"]["failed"] == []
+
+
+def test_report_page_shows_every_claim_and_figure(quick_run):
+    _, out, doc = quick_run
+    page = (out / "index.html").read_text()
+    assert page.startswith("<!DOCTYPE html>")
+    for c in doc["claims"]:
+        assert c["id"] in page
+    for s in doc["sections"]:
+        for f in s["figures"]:
+            assert f'src="{f}"' in page
+        for row in s["table"]["rows"]:
+            assert str(row[0]) in page or report.fmt(row[0]) in page
+    for verdict in {c["verdict"] for c in doc["claims"]}:
+        assert report.BADGES[verdict][2] in page  # the verdict in words, not colour alone
+
+
+def test_verdicts_follow_the_measured_numbers(quick_run):
+    """The verdicts the page shows are the ones the modules' rules give for the numbers."""
+    _, _, doc = quick_run
+    by_id = {c["id"]: c for c in doc["claims"]}
+    sec = {s["id"]: s for s in doc["sections"]}
+    # e02: round-off only -> supported
+    assert sec["forgetting"]["numbers"]["max_rel_dev"] < 1e-9
+    assert by_id["forgetting.decay"]["verdict"] == "supported"
+    # e03: the collapse holds to round-off
+    assert sec["wiggle"]["numbers"]["max_collapse_err"] < 1e-12
+    assert by_id["wiggle.collapse"]["verdict"] == "supported"
+    # e04: the identity holds to round-off
+    assert sec["activations"]["numbers"]["identity_err"] < 1e-12
+    # e07: the verdict is the documented rule applied to the measured ratio
+    ratio = sec["relu_speed"]["numbers"]["ratio_tanh_relu"]["digits"]
+    assert by_id["relu_speed.factor"]["verdict"] == e07_relu_speed.verdict(ratio)
+
+
+def test_dask_cluster_gives_the_same_results(quick_run, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    _, _, local = quick_run
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  host="127.0.0.1", protocol="tcp://",
+                                  dashboard_address=None) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://127.0.0.1:")
+        rc = runner.main(["--quick", "--only", *DASK_SUBSET, "--out", str(tmp_path),
+                          "--scheduler", address, "--no-progress"])
+    assert rc == 0
+    remote = json.loads((tmp_path / "results.json").read_text())
+    assert remote["meta"]["scheduler"] == address
+    wanted = {s["module"] for s in remote["sections"]}
+    assert len(wanted) == len(DASK_SUBSET)
+
+    def strip(doc):
+        secs = [{k: s[k] for k in ("id", "claims", "table", "numbers", "figures")}
+                for s in doc["sections"] if s["module"] in wanted]
+        claims = [c for c in doc["claims"] if c["section"] in {s["id"] for s in secs}]
+        return secs, claims
+
+    # Trained numbers agree bit for bit; round-off-level diagnostics (errors of 1e-16) may differ
+    # in their last digit, because OpenBLAS's summation order for a large product can depend
+    # on its thread pool's history in the process. Hence a tolerance of 1e-12, absolute.
+    assert_same(strip(remote), strip(local))
+    assert [c["verdict"] for c in strip(remote)[1]] == [c["verdict"] for c in strip(local)[1]]
+
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+
+
+def assert_same(a, b, path="", rel=1e-9, abs_=1e-12):
+    """Equal structure and text; numbers (also inside strings) equal within the tolerance."""
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and sorted(a) == sorted(b), path
+        for k in a:
+            assert_same(a[k], b[k], f"{path}.{k}", rel, abs_)
+    elif isinstance(a, (list, tuple)):
+        assert isinstance(b, (list, tuple)) and len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_same(x, y, f"{path}[{i}]", rel, abs_)
+    elif isinstance(a, str):
+        assert isinstance(b, str) and _NUMBER.sub("#", a) == _NUMBER.sub("#", b), (path, a, b)
+        for x, y in zip(_NUMBER.findall(a), _NUMBER.findall(b)):
+            assert float(x) == pytest.approx(float(y), rel=rel, abs=abs_), (path, a, b)
+    elif isinstance(a, float) and not isinstance(a, bool):
+        assert b == pytest.approx(a, rel=rel, abs=abs_, nan_ok=True), (path, a, b)
+    else:
+        assert a == b, (path, a, b)
+
+
+def test_a_missing_or_failing_experiment_is_reported_not_fatal(tmp_path, monkeypatch):
+    broken = types.ModuleType("layerwise.lab.experiments.e98_broken")
+    broken.ID, broken.TITLE, broken.SEED_REF, broken.CLAIM = "broken", "Broken", "-", "x"
+    broken.tasks = lambda quick, seed: [{"n": 1}, {"n": 2}]
+
+    def run_task(n):
+        if n == 2:
+            raise ArithmeticError("task two fails")
+        return {"n": n}
+
+    broken.run_task = run_task
+    broken.summarize = lambda results, out, quick: None
+    monkeypatch.setitem(sys.modules, broken.__name__, broken)
+    monkeypatch.setattr(runner, "MODULES", ["e02_forgetting", "e98_broken", "e99_missing"])
+    rc = runner.main(["--quick", "--out", str(tmp_path), "--jobs", "1", "--no-progress"])
+    assert rc == 1
+    doc = json.loads((tmp_path / "results.json").read_text())
+    status = {s["module"]: s for s in doc["sections"]}
+    assert status["e02_forgetting"]["status"] == "ok"
+    assert status["e98_broken"]["status"] == "failed"
+    assert "task two fails" in status["e98_broken"]["error"]
+    assert status["e98_broken"]["stage"].startswith("run (1 of 2")
+    assert status["e99_missing"]["status"] == "failed"
+    assert "No module named" in status["e99_missing"]["error"]
+    assert sorted(doc["meta"]["failed"]) == ["e98_broken", "e99_missing"]
+    assert {c["section"] for c in doc["claims"]} == {"forgetting"}
+    page = (tmp_path / "index.html").read_text()
+    assert "e99_missing" in page and report.BADGES["failed"][2] in page
+
+
+def test_summarize_must_return_a_section(tmp_path, monkeypatch):
+    bad = types.ModuleType("layerwise.lab.experiments.e97_bad")
+    bad.tasks = lambda quick, seed: [{}]
+    bad.run_task = lambda: {"x": np.float64(1.5), "a": np.arange(3)}  # NumPy values are fine
+    bad.summarize = lambda results, out, quick: {"not": "a section"}
+    monkeypatch.setitem(sys.modules, bad.__name__, bad)
+    monkeypatch.setattr(runner, "MODULES", ["e97_bad"])
+    doc = runner.run_lab(["e97_bad"], tmp_path, quick=True, jobs=1, show_progress=False)
+    (sec,) = doc["sections"]
+    assert sec["status"] == "failed" and sec["stage"] == "summarize"
+    assert "Section" in sec["error"]
+
+
+def test_run_one_returns_json_values_and_catches_errors():
+    ok = runner.run_one("e02_forgetting", {"lr": 0.5, "reg": 0.1, "steps": 5, "seed": 0})
+    assert ok["ok"] and len(ok["result"]["norms"]) == 6
+    assert all(isinstance(v, float) for v in ok["result"]["norms"])
+    bad = runner.run_one("e02_forgetting", {"no_such_argument": 1})
+    assert not bad["ok"] and "TypeError" in bad["error"]
+
+
+def test_only_selects_by_number_module_or_id_and_rejects_unknown():
+    assert runner.select(["e02"]) == ["e02_forgetting"]
+    assert runner.select(["e04_activations", "neuron"]) == ["e01_neuron", "e04_activations"]
+    assert runner.select(["relu_speed"]) == ["e07_relu_speed"]
+    assert runner.select(None)[:2] == ["e01_neuron", "e02_forgetting"]
+    with pytest.raises(ValueError, match="unknown experiment 'nope'"):
+        runner.select(["nope"])
+    with pytest.raises(SystemExit) as e:
+        runner.main(["--only", "nope", "--no-progress"])
+    assert e.value.code == 2
+
+
+def test_call_tasks_passes_options_only_to_tasks_that_name_them():
+    seen = {}
+    named = types.SimpleNamespace(tasks=lambda quick, seed, cifar10=None: seen.setdefault(
+        "named", (quick, seed, cifar10)) and [])
+    plain = types.SimpleNamespace(tasks=lambda quick, seed: seen.setdefault("plain", 1) and [])
+    anyk = types.SimpleNamespace(tasks=lambda quick, seed, **kw: seen.setdefault("any", kw) and [])
+    for m in (named, plain, anyk):
+        core.call_tasks(m, True, 3, cifar10="/data/cifar")
+    assert seen == {"named": (True, 3, "/data/cifar"), "plain": 1,
+                    "any": {"cifar10": "/data/cifar"}}
+
+
+def test_report_escapes_text_and_formats_numbers():
+    doc = {"meta": {"quick": False, "seed": 0, "seconds": 1.0, "failed": []},
+           "claims": [{"id": "x.y", "claim": "a <b> & c", "measured": "1 < 2",
+                       "verdict": "partly", "figures": [], "section": "x"}],
+           "sections": [{"id": "x", "module": "e00_x", "status": "ok", "title": "T <t>",
+                         "seed_ref": "", "method": "m", "figures": [],
+                         "claims": [{"id": "x.y", "claim": "a <b> & c", "measured": "1 < 2",
+                                     "verdict": "partly", "why": "because", "figures": []}],
+                         "table": {"columns": ["n", "v"], "rows": [[1234567, 0.000123456]]},
+                         "numbers": {}}]}
+    page = report.render(doc)
+    assert "a &lt;b&gt; &amp; c" in page and "<b> &" not in page
+    assert "1,234,567" in page and "0.000123" in page
+    assert report.fmt(float("inf")) == "∞" and report.fmt(None) == "—"
+    assert report.fmt(True) == "yes" and report.fmt(0.5) == "0.5"
+
+
+def test_summary_table_lists_claims_and_failures():
+    doc = {"meta": {"failed": ["e09_x"], "seconds": 3.0},
+           "claims": [{"id": "a.b", "claim": "claim text " * 8, "measured": "m " * 40,
+                       "verdict": "not supported"}],
+           "sections": [{"status": "failed", "module": "e09_x", "title": "X",
+                         "stage": "run", "error": "boom"}]}
+    text = runner.summary_table(doc, width=100)
+    assert all(len(line) <= 100 for line in text.splitlines())
+    assert "not supported" in text and "FAILED" in text and "boom" in text
+    assert "0 supported, 0 partly, 1 not supported; 1 experiment(s) failed" in text
+
+
+# -- the experiments' verdict rules, on made-up numbers --------------------------------------
+def test_e02_rule():
+    good = {"max_rel_dev": 1e-15, "monotone": True, "bias_moved": 0.0}
+    assert e02_forgetting.verdict([good])[0] == "supported"
+    assert e02_forgetting.verdict([dict(good, max_rel_dev=1e-4)])[0] == "partly"
+    assert e02_forgetting.verdict([dict(good, monotone=False)])[0] == "not supported"
+
+
+def test_e05_rule():
+    init = {0.1: {"saturated": 0.01, "local_grad": 0.9, "grad_rel": 1e-2},
+            10.0: {"saturated": 0.97, "local_grad": 0.02, "grad_rel": 3e-5}}
+    run = lambda move, loss: [{"w1_change": move, "train_loss": [loss]}]  # noqa: E731
+    curves = {0.1: run(0.8, 0.15), 1.0: run(0.03, 0.1), 10.0: run(0.003, 0.4)}
+    assert e05_saturation.verdicts(init, curves)[:3] == ("supported",) * 3
+    curves[10.0] = run(0.003, 0.16)
+    assert e05_saturation.verdicts(init, curves)[2] == "partly"
+    init[10.0] = {"saturated": 0.005, "local_grad": 0.9, "grad_rel": 1e-2}
+    assert e05_saturation.verdicts(init, curves)[:2] == ("not supported", "not supported")
+
+
+def test_e06_share_one_sign():
+    G = np.array([[1.0, 2.0], [-1.0, -0.5], [1.0, -1.0], [0.0, 0.0]])
+    assert e06_zero_centred.share_one_sign(G) == pytest.approx(2 / 3)
+
+
+def test_e07_rule_and_medians():
+    assert e07_relu_speed.verdict(6.0) == "supported"
+    assert e07_relu_speed.verdict(2.0) == "partly"
+    assert e07_relu_speed.verdict(1.0) == "not supported"
+    runs = [{"epochs_to_target": 2.0}, {"epochs_to_target": None}, {"epochs_to_target": None}]
+    assert e07_relu_speed._median_epochs(runs) == float("inf")
+
+
+def test_one_blas_thread_restores_the_setting_after_nested_and_threaded_use():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    import threading
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpoolctl.threadpool_info()
+                if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    seen = []
+
+    def work():
+        with runner.one_blas_thread():
+            seen.append(blas_threads())
+
+    with runner.one_blas_thread():
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        seen.append(blas_threads())
+    assert all(all(n == 1 for n in s) for s in seen)
+    assert blas_threads() == before
