@@ -21,6 +21,8 @@ def atomic_writer(path, mode="wb"):
         raise FileNotFoundError(f"cannot write {str(path)!r}: folder {str(folder)!r} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
+        # mkstemp makes the file private (0600); give it the mode an ordinary open() would
+        os.chmod(tmp, _file_mode(path))
         with os.fdopen(fd, mode) as f:
             yield f
             f.flush()
@@ -37,6 +39,16 @@ def atomic_write(path, data: bytes):
     """Write ``data`` to ``path`` atomically."""
     with atomic_writer(path) as f:
         f.write(data)
+
+
+def _file_mode(path):
+    """The existing file's permissions, or 0666 less the process umask for a new file."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _fsync_dir(folder):
