@@ -17,4 +17,11 @@ from .network import Network, Sequential, from_config  # noqa: F401
 from .neuron import Neuron  # noqa: F401
 from .train import History, Trainer, TrainingDiverged, evaluate, fit  # noqa: F401
 
+__all__ = [
+    "activations", "data", "init", "losses", "monitor", "optim",
+    "Network", "Sequential", "from_config", "Neuron",
+    "Activation", "Dense", "Dropout", "GaussianNoise", "Maxout", "PReLU",
+    "fit", "evaluate", "Trainer", "History", "TrainingDiverged", "gradcheck",
+    "save", "load", "export_onnx", "to_torch", "ModelFileError",
+]
 __version__ = "0.1.0"

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 
-from .backend import xp
 
 INITS = ("he", "xavier", "small")
 
