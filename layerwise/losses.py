@@ -133,9 +133,9 @@ def softmax_cross_entropy(scores, y, validate=True):
     at_y = offsets + y  # flat index of each correct-class score
     z_y = z.reshape(-1)[at_y]
     e = xp.exp(z, out=z)
-    s = xp.dot(e, ones_c)  # row sums
+    s = e.dot(ones_c)  # row sums
     lse = xp.log(s)
-    loss = float(xp.dot(xp.subtract(lse, z_y, out=lse), ones_n)) / n
+    loss = float(xp.subtract(lse, z_y, out=lse).dot(ones_n)) / n
     # dL/dscores = (probs - onehot) / N
     rows[...] = xp.multiply(s, n_arr, out=s)[:, None]
     xp.divide(e, rows, out=e)
@@ -264,7 +264,7 @@ def regularization(net, reg, reg_type="l2"):
     if reg_type == "l2":
         # reg as an array of w's dtype: the same product as the Python float, a cheaper call
         g += xp.multiply(w, xp.asarray(reg, w.dtype), out=tmp)
-        return 0.5 * reg * float(xp.vdot(w, w))
+        return 0.5 * reg * float(w.dot(w))
     g += xp.multiply(xp.sign(w, out=tmp), xp.asarray(reg, w.dtype), out=tmp)
     return reg * float(xp.abs(w).sum())
 

@@ -65,7 +65,7 @@ async def _page(netloc, cookie, seed, seconds, results):
     async with websockets.connect(f"ws://{netloc}/ws", additional_headers=headers,
                                   max_size=2**22) as ws:
         await ws.send(json.dumps({"type": "setup", "setup": {
-            "data": ["spiral", "circles", "xor", "moons"][seed % 4], "hidden": [8, 8],
+            "data": ["spiral", "circles", "moons", "gaussians"][seed % 4], "hidden": [8, 8],
             "seed": seed, "lr": 0.1}}))
         await ws.send(json.dumps({"type": "play"}))
         end = time.monotonic() + seconds

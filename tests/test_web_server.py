@@ -423,6 +423,12 @@ def test_divergence_stops_training_with_a_message(client):
         assert "diverged" in err["message"] and "learning rate" in err["message"]
         ws.send_text(json.dumps({"type": "play"}))
         assert "reset" in _next(ws, "error")["message"]
+        # a lower learning rate lets training go on from the restored weights
+        assert _setup(ws, activation="identity", lr=0.01)["what"] == "update"
+        ws.send_text(json.dumps({"type": "play"}))
+        assert _next(ws, "state")["playing"] is True
+        header, _ = _next(ws, "frame")
+        assert not header["diverged"] and np.isfinite(header["test_loss"])
 
 
 def test_model_download_and_snippet_rebuild_the_network(client, app, tmp_path):

@@ -63,7 +63,11 @@ def badge(verdict):
 
 
 def fmt(value):
-    """A table cell: numbers to four significant digits, everything else as text."""
+    """A table cell: numbers to four significant digits, everything else as text.
+
+    >>> fmt(1234567), fmt(0.000123456), fmt(0.98765), fmt(None), fmt(True)
+    ('1,234,567', '0.000123', '0.9877', '—', 'yes')
+    """
     if isinstance(value, bool) or value is None:
         return "—" if value is None else ("yes" if value else "no")
     if isinstance(value, int):

@@ -14,7 +14,9 @@
    the page and in ``results.json``; the others still run, and the exit status is 1.
 
 The same seed gives the same numbers on joblib, on Dask and in a single process: every task
-draws only from the seed it is given.
+draws only from the seed it is given. (Measurements of round-off itself, errors near 1e-16, can
+differ in their last digit: OpenBLAS's summation order for a large product may depend on the
+state of its thread pool.)
 """
 from __future__ import annotations
 

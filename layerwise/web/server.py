@@ -456,8 +456,9 @@ class Connection:
         if self.session.diverged:
             self.playing = False
             await self._send_json({"type": "state", "playing": False})
-            await self._error("training diverged: the loss became NaN or infinite; lower the "
-                              "learning rate and press reset")
+            await self._error("training diverged: the loss became NaN or infinite, and the "
+                              "weights from the start of that epoch are back; lower the "
+                              "learning rate (or press reset) and play again")
 
     async def _handle(self, text):
         self.last_msg = time.monotonic()
@@ -483,14 +484,16 @@ class Connection:
         if kind == "play":
             self.playing = not self.session.diverged
             if self.session.diverged:
-                await self._error("the network diverged; press reset first")
+                await self._error("training diverged; lower the learning rate or press reset "
+                                  "first")
             await self._send_json({"type": "state", "playing": self.playing})
             return
         self.playing = False
         await self._send_json({"type": "state", "playing": False})
         if kind == "step":
             if self.session.diverged:
-                return await self._error("the network diverged; press reset first")
+                return await self._error("training diverged; lower the learning rate or press "
+                                         "reset first")
             await self._work(self._locked, self.session.train_epoch)
         elif kind == "reset":
             await self._work(self._locked, self.session.reset)

@@ -145,6 +145,9 @@ class Session:
             keep = self.trainer.optimizer if old.optimizer == setup.optimizer else None
             self.trainer = make_trainer(self.net, setup, keep)
             self.noise.std = setup.input_noise
+            # after a divergence the weights from the start of that epoch are back: with a new
+            # learning rate (or loss, or optimizer) training may go on from them
+            self.diverged = False
         return what
 
     def _build_data(self):
@@ -167,7 +170,6 @@ class Session:
         self.epoch = 0
         self.steps = 0
         self.diverged = False
-        self._dead_units = None
 
     def reset(self):
         """Fresh weights from the same seed: training starts over exactly as before."""

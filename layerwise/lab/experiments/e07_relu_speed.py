@@ -151,6 +151,8 @@ def summarize(results, out, quick):
         relu, tanh = best[(d, "relu")][1], best[(d, "tanh")][1]
         ratios[d] = tanh / relu if relu > 0 else math.inf
 
+    from matplotlib.ticker import NullLocator
+
     fig, axes = plots.figure(2, len(datasets), size=(5.8 * len(datasets), 8.4), squeeze=False)
     for ax, lax, d in zip(axes[0], axes[1], datasets):
         rates = sorted({k[2] for k in groups if k[0] == d})
@@ -159,7 +161,8 @@ def summarize(results, out, quick):
             c = np.asarray(groups[(d, act, lr)][0]["curve"])
             ax.plot(c[:, 0], np.maximum(c[:, 1], 1e-4), color=plots.PALETTE[i],
                     linestyle="-" if i < 4 else "--",
-                    label=f"{act} (lr {lr:g}): {_fmt_epochs(m)} epochs")
+                    label=f"{act} (lr {lr:g}): "
+                          + (f"{m:.1f} epochs" if math.isfinite(m) else "not reached"))
             med = [_median_epochs(groups[(d, act, r)]) for r in rates]
             lax.plot(rates, [v if math.isfinite(v) else np.nan for v in med],
                      color=plots.PALETTE[i], marker=plots.MARKERS[i],
@@ -171,7 +174,9 @@ def summarize(results, out, quick):
         ax.set_title(f"{d}: {'-'.join(map(str, DATA[d][0]))}, target {DATA[d][1]:.0%}")
         ax.legend(fontsize=8)
         lax.set_xscale("log")
-        lax.set_yscale("log")
+        lax.set_xticks(rates, [f"{r:g}" for r in rates])
+        lax.xaxis.set_minor_locator(NullLocator())
+        lax.set_ylim(bottom=0)
         lax.set_xlabel("learning rate (SGD, momentum 0.9)")
         lax.set_ylabel(f"epochs to {DATA[d][1]:.0%} error (median)")
         lax.set_title(f"{d}: every rate tried (missing: not reached)")

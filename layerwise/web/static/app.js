@@ -49,6 +49,8 @@
   let pointsLayer = null; // the data points, drawn once per data change
   let fpsTimes = [];
   let reconnectDelay = 500;
+  let ended = false;            // the server dropped this page's idle session
+  let afterReconnect = null;    // the action that woke it, sent once a new session is up
 
   // ---------------------------------------------------------------------------------------------
   // the setup in the URL
@@ -173,11 +175,6 @@
         change({[id]: numeric[id] ? Number(v) : v});
       });
     }
-    $("data").addEventListener("change", () => {
-      if ($("data").value === "custom" && !state.points.length) {
-        showMessage("choose a CSV file of x,y,label rows to use your own data");
-      }
-    });
     $("seed").addEventListener("change", () => {
       const v = Math.max(0, Math.min(2147483647, Math.floor(Number($("seed").value) || 0)));
       change({seed: v});
@@ -225,8 +222,9 @@
     $("seed").value = state.seed;
     const range = opts.multiclass[state.data];
     const cls = $("classes");
-    fillSelect(cls, range ? Array.from({length: range[1] - range[0] + 1}, (_, i) => range[0] + i) : [2]);
-    cls.value = String(range ? state.classes : 2);
+    const fixed = state.data === "custom" && info ? info.classes : 2;
+    fillSelect(cls, range ? Array.from({length: range[1] - range[0] + 1}, (_, i) => range[0] + i) : [fixed]);
+    cls.value = String(range ? state.classes : fixed);
     cls.disabled = !range;
     $("n").disabled = state.data === "custom";
     $("noise").value = state.noise;
@@ -250,6 +248,7 @@
     if (patch.data && patch.data === "custom" && !state.points.length) {
       syncControls();
       $("csv").focus();
+      showMessage("choose a CSV file of x,y,label rows to use your own data");
       return;
     }
     if (patch.data && patch.data !== "custom") patch.points = [];
@@ -272,15 +271,26 @@
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
     ws = new WebSocket(proto + "//" + location.host + "/ws");
     ws.binaryType = "arraybuffer";
-    ws.onopen = () => { reconnectDelay = 500; unacked = 0; sendSetup(); };
+    ws.onopen = () => {
+      reconnectDelay = 500;
+      unacked = 0;
+      sendSetup();
+      if (afterReconnect) { send(afterReconnect); afterReconnect = null; }
+    };
     ws.onmessage = (ev) => {
       if (typeof ev.data === "string") onJson(JSON.parse(ev.data));
       else onFrame(ev.data);
     };
     ws.onclose = (ev) => {
       setPlaying(false);
-      if (ev.code === 1001 || ev.code === 1013) {
-        showMessage("the session has ended; reload the page to start a new one");
+      if (ev.code === 1001) {
+        // dropped after a long idle time: a new session starts with the next action
+        ended = true;
+        showMessage("the session ended after a long idle time; any control starts a new one");
+        return;
+      }
+      if (ev.code === 1013) {
+        showMessage("the server is busy with other pages; close one and reload this page");
         return;
       }
       showMessage("connection to the server lost; trying again…");
@@ -290,7 +300,13 @@
   }
 
   function send(msg) {
-    if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
+    if (ws && ws.readyState === WebSocket.OPEN) {
+      ws.send(JSON.stringify(msg));
+    } else if (ended) {
+      ended = false;
+      if (msg.type !== "setup") afterReconnect = msg;
+      connect();
+    }
   }
 
   function sendSetup() {
@@ -360,7 +376,7 @@
     const now = performance.now();
     fpsTimes.push(now);
     while (fpsTimes.length && now - fpsTimes[0] > 1000) fpsTimes.shift();
-    $("fps").textContent = playing ? fpsTimes.length + " frames/s" : "";
+    $("fps").textContent = playing ? fpsTimes.length + " fps" : "";
     // acknowledge every frame received, drawn or skipped: the server sends at most two ahead
     while (unacked > 0) { send({type: "ack"}); unacked--; }
   }
@@ -631,7 +647,7 @@
     };
     ctx.save();
     ctx.beginPath();
-    ctx.rect(0, 0, c.width, c.height);
+    ctx.rect(0, top - 2, c.width, c.height - top + 2);  // what rises above the scale is cut
     ctx.clip();
     line("train", "#0072B2", 1.5, [4, 3]);
     line("test", "#111111", 1.5, []);
