@@ -292,3 +292,20 @@ def test_one_blas_thread_restores_the_setting_after_nested_and_threaded_use():
         seen.append(blas_threads())
     assert all(all(n == 1 for n in s) for s in seen)
     assert blas_threads() == before
+
+
+def test_progress_prints_plain_lines_off_a_terminal():
+    import io
+
+    stream = io.StringIO()
+    p = runner.Progress(2, stream=stream)
+    p.update("e02_forgetting", {"ok": True, "seconds": 0.25})
+    p.update("e03_wiggle", {"ok": False, "seconds": 1.0})
+    p.close()
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("[1/2] e02_forgetting") and lines[0].endswith("ok (0.2 s)")
+    assert "FAILED" in lines[1]
+    quiet = io.StringIO()
+    q = runner.Progress(1, stream=quiet, enabled=False)
+    q.update("x", {"ok": True, "seconds": 0.0})
+    assert quiet.getvalue() == ""
