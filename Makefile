@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/layerwise demo
+	$(BIN)/layerwise lab --out lab-report
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
