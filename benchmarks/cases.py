@@ -67,7 +67,8 @@ def cases(quick=False) -> list:
     ]
     for sizes in ((2, 20, 2), (2, 3, 2)):
         for batch in (1, 10, 100):
-            targets = {"torch": 7.0, "sklearn": 40.0} if batch == 10 else {}
+            targets = {"torch": 7.0, "torch-1thread": 7.0, "sklearn": 40.0,
+                       "sklearn-per-step": 40.0} if batch == 10 else {}
             out.append(Case("tiny", sizes, batch, n_toy, data="toy", lr=0.05, targets=targets))
     out.append(Case("inference", CIFAR, 1024, n_infer, kind="infer",
                     targets={"torch": 1.25}))

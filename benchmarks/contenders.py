@@ -23,6 +23,15 @@ What each one runs:
   and gathers each minibatch itself). Given float32 data it trains in float32. With two classes
   it uses one logistic output unit instead of two softmax units. Inference is
   ``predict_proba``.
+
+Two variants run in the tiny cases only, where per-call overhead is everything:
+
+* ``torch-1thread``: PyTorch with ``torch.set_num_threads(1)``. Tensors this small never use a
+  second thread, but PyTorch's default pool can stall on a busy two-core host; one thread is
+  PyTorch at its quickest here.
+* ``sklearn-per-step``: one ``partial_fit`` call per minibatch, the only way to advance
+  scikit-learn by a single step (what a step-by-step playground needs); each call validates
+  its input and re-encodes the labels.
 """
 from __future__ import annotations
 
@@ -33,13 +42,15 @@ import numpy as np
 import layerwise as lw
 
 NAMES = ("layerwise", "torch", "sklearn")
+#: variants run in the tiny cases, beside the contender they vary
+VARIANTS = {"torch": "torch-1thread", "sklearn": "sklearn-per-step"}
 
 
 def available(name) -> bool:
     """Whether the contender called ``name`` can run here (its library is installed)."""
     if name == "layerwise":
         return True
-    module = {"torch": "torch", "sklearn": "sklearn.neural_network"}[name]
+    module = {"torch": "torch", "sklearn": "sklearn.neural_network"}[name.split("-")[0]]
     try:
         __import__(module)
     except ImportError:
@@ -49,7 +60,8 @@ def available(name) -> bool:
 
 def make(name, case, X, y):
     """Build contender ``name`` for ``case`` on data ``(X, y)`` (float32, int64)."""
-    cls = {"layerwise": Layerwise, "torch": Torch, "sklearn": Sklearn}[name]
+    cls = {"layerwise": Layerwise, "torch": Torch, "torch-1thread": Torch1Thread,
+           "sklearn": Sklearn, "sklearn-per-step": SklearnPerStep}[name]
     return cls(case, X, y)
 
 
@@ -126,6 +138,18 @@ class Torch:
         return total / len(self.X)
 
 
+class Torch1Thread(Torch):
+    name = "torch-1thread"
+
+    def unit(self):
+        threads = self.torch.get_num_threads()
+        self.torch.set_num_threads(1)
+        try:
+            return super().unit()
+        finally:
+            self.torch.set_num_threads(threads)
+
+
 class Sklearn:
     name = "sklearn"
 
@@ -159,3 +183,19 @@ class Sklearn:
         for start, end in self.spans:
             self.model.predict_proba(self.X[start:end])
         return None
+
+
+class SklearnPerStep(Sklearn):
+    name = "sklearn-per-step"
+
+    def __init__(self, case, X, y):
+        super().__init__(case, X, y)
+        self.rng = np.random.default_rng(0)
+        self.spans = _batches(len(self.X), case.batch)
+
+    def unit(self):
+        perm = self.rng.permutation(len(self.X))
+        Xs, ys = self.X[perm], self.y[perm]
+        for start, end in self.spans:
+            self._partial_fit(Xs[start:end], ys[start:end])
+        return self.model.loss_

@@ -26,6 +26,9 @@ def run_peak(quick, pause):
 
 
 def run_case(case, names, data_cache, repeats, block_seconds, pause, peak):
+    if case.group == "tiny":
+        names = [v for n in names
+                 for v in (n, contenders_mod.VARIANTS.get(n)) if v is not None]
     X, y = cases_mod.make_data(case, data_cache)
     built = [contenders_mod.make(name, case, X, y) for name in names]
     timed = measure(built, repeats=repeats, block_seconds=block_seconds, pause=pause, log=log)

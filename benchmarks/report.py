@@ -1,7 +1,8 @@
 """Tables of results, in Markdown, from the harness's JSON-able result dict."""
 from __future__ import annotations
 
-LABELS = {"layerwise": "layerwise", "torch": "PyTorch", "sklearn": "scikit-learn"}
+LABELS = {"layerwise": "layerwise", "torch": "PyTorch", "torch-1thread": "PyTorch, 1 thread",
+          "sklearn": "scikit-learn", "sklearn-per-step": "scikit-learn, partial_fit per step"}
 
 
 def _fmt(x, spec, none="—"):

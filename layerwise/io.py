@@ -413,7 +413,8 @@ def to_torch(net):
     ``weight``/``bias``, so the state dict keys are this network's keys. The module is
     returned in evaluation mode, as this network's ``forward`` runs; call ``.train()`` to train it.
 
-    >>> import numpy as np, torch
+    >>> torch = pytest.importorskip("torch")
+    >>> import numpy as np
     >>> from layerwise import Network
     >>> net = Network([3, 4, 2], activation="gelu", seed=0)
     >>> model = net.to_torch()

@@ -182,28 +182,31 @@ class Dense(Layer):
             y += self.bias
             return y
         self._x = x  # dW needs the input; no copy: callers never change it before backward
+        w = self.weight
         ws = self._buffers.get(x.shape[0]) or self._workspace(x.shape[0])
         y, rows = ws[0], ws[1]
-        _mm(x, self.weight.T, y)
+        _mm(x, w.T, y)
         rows[...] = self.bias  # a copy, then a same-shape add: cheaper than a broadcasting add
-        xp.add(y, rows, out=y)
+        y += rows
         return y
 
     def backward(self, dout, input_grad=True):
         # y = x W^T + b  =>  dW = dout^T x,  db = sum_n dout = 1^T dout,  dx = dout W
-        x, gb = self._x, self.grads["bias"]
+        x, w, grads = self._x, self.weight, self.grads
         ws = self._buffers.get(x.shape[0]) or self._workspace(x.shape[0])
-        _mm(dout.T, x, self.grads["weight"])
-        if dout.dtype is gb.dtype:
-            ws[3].dot(dout, out=gb)
+        if dout.dtype is w.dtype and x.dtype is w.dtype:
+            # the training step's case, written out: _mm's route, with one dtype check
+            dout.T.dot(x, out=grads["weight"])
+            ws[3].dot(dout, out=grads["bias"])
         else:
-            xp.sum(dout, axis=0, out=gb)
+            xp.matmul(dout.T, x, out=grads["weight"])
+            xp.sum(dout, axis=0, out=grads["bias"])
         if not input_grad:
             return None
         dx = ws[2]
         if dx is None:
-            dx = ws[2] = xp.empty(x.shape, self.weight.dtype)
-        return _mm(dout, self.weight, dx)
+            dx = ws[2] = xp.empty(x.shape, w.dtype)
+        return _mm(dout, w, dx)
 
 
 class Activation(Layer):

@@ -104,8 +104,9 @@ def _softmax_consts(n, c, dtype):
     if consts is None:
         if len(_SOFTMAX_CONSTS) >= 64:
             _SOFTMAX_CONSTS.clear()
-        consts = (np.arange(n) * c, xp.ones(c, dtype), xp.ones(n, dtype), xp.asarray(n, dtype),
-                  xp.asarray(1.0 / n, dtype))
+        offsets = np.arange(n) * c
+        consts = (offsets, offsets[:, None].copy(), xp.ones(c, dtype), xp.ones(n, dtype),
+                  xp.asarray(n, dtype), xp.asarray(1.0 / n, dtype))
         for a in consts:
             a.flags.writeable = False
         _SOFTMAX_CONSTS[key] = consts
@@ -124,12 +125,12 @@ def softmax_cross_entropy(scores, y, validate=True):
         _check_scores(scores)
         y = _check_labels(y, scores.shape[0], scores.shape[1])
     n, c = scores.shape
-    offsets, ones_c, ones_n, n_arr, inv_n = _softmax_consts(n, c, scores.dtype)
+    offsets, offsets_col, ones_c, ones_n, n_arr, inv_n = _softmax_consts(n, c, scores.dtype)
     # A small batch's loss costs NumPy calls, not arithmetic, so each row-wise quantity is a
     # gather, a BLAS product or a copy rather than an axis reduction or a broadcasting ufunc.
-    rows = xp.empty((n, c), scores.dtype)
-    rows[...] = scores.reshape(-1)[offsets + scores.argmax(axis=1)][:, None]  # row maxima
-    z = xp.subtract(scores, rows, out=xp.empty((n, c), scores.dtype))
+    z = xp.empty((n, c), scores.dtype)
+    z[...] = scores.reshape(-1)[offsets_col + scores.argmax(axis=1, keepdims=True)]  # row max
+    xp.subtract(scores, z, out=z)
     at_y = offsets + y  # flat index of each correct-class score
     z_y = z.reshape(-1)[at_y]
     e = xp.exp(z, out=z)
@@ -137,7 +138,8 @@ def softmax_cross_entropy(scores, y, validate=True):
     lse = xp.log(s)
     loss = float(xp.subtract(lse, z_y, out=lse).dot(ones_n)) / n
     # dL/dscores = (probs - onehot) / N
-    rows[...] = xp.multiply(s, n_arr, out=s)[:, None]
+    rows = xp.empty((n, c), scores.dtype)
+    rows[...] = xp.multiply(s, n_arr, out=s).reshape(n, 1)
     xp.divide(e, rows, out=e)
     flat = e.reshape(-1)
     flat[at_y] = flat[at_y] - inv_n
