@@ -13,6 +13,9 @@ from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
 from layerwise.sklearn import MLPClassifier, MLPRegressor  # noqa: E402
 
+# short max_iter keeps the checks fast; that the optimization is unfinished is expected here
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 
 @parametrize_with_checks([MLPClassifier(hidden_layer_sizes=(16,), max_iter=100),
                           MLPClassifier(hidden_layer_sizes=(8,), loss="hinge", max_iter=100,

@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from ..common import randomize_biases
 from ..core import Claim, Section
 
 ID = "forgetting"
@@ -39,10 +40,7 @@ def run_task(lr, reg, steps, seed):
 
     net = lw.Network(SIZES, activation="relu", dtype=np.float64, seed=seed)
     # give the biases values, so that "they do not move" is a real check
-    rng = np.random.default_rng(seed + 1000)
-    for layer in net.layers:
-        if getattr(layer, "is_weight_layer", False):
-            layer.bias[...] = rng.standard_normal(layer.bias.shape)
+    randomize_biases(net, np.random.default_rng(seed + 1000))
     W0 = net.flat_params[net.weight_slice].copy()
     b0 = net.flat_params[net.weight_slice.stop:].copy()
     opt = lw.optim.SGD(net, lr=lr)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..common import keep_net, mean_of, randomize_biases, rebuild
 from ..core import Claim, Section
 
 ID = "wiggle"
@@ -57,9 +58,7 @@ def run_task(kind, seed, net=None, epochs=None):
         errs = {}
         for sizes in ([2, 100, 3], [2, 100, 100, 3], [3072, 100, 10]):
             n = lw.Network(sizes, activation="identity", dtype=np.float64, seed=seed)
-            for layer in n.layers:  # non-zero biases, so the W2 b1 + b2 term is tested too
-                if getattr(layer, "is_weight_layer", False):
-                    layer.bias[...] = rng.standard_normal(layer.bias.shape)
+            randomize_biases(n, rng)  # so that the W2 b1 + b2 term is tested too
             Xi = X if sizes[0] == 2 else rng.standard_normal((200, sizes[0]))
             W, b = _collapse(n)
             s_net, s_one = n.forward(Xi), Xi @ W.T + b
@@ -83,8 +82,7 @@ def run_task(kind, seed, net=None, epochs=None):
         W, b = _collapse(model)
         out["trained_collapse_err"] = float(np.abs(model.forward(X) - (X @ W.T + b)).max()
                                             / np.abs(model.forward(X)).max())
-    out["state"] = {k: v.tolist() for k, v in model.state_dict().items()}
-    out["config"] = model.config()
+    out.update(keep_net(model))
     return out
 
 
@@ -98,7 +96,7 @@ def verdicts(collapse, by_net):
                                                  for e in [r.get("trained_collapse_err")]
                                                  if e is not None]
     cv = "supported" if max(errs) < COLLAPSE_TOL else "not supported"
-    mean = {i: float(np.mean([r["train_acc"] for r in runs])) for i, runs in by_net.items()}
+    mean = {i: mean_of(runs, "train_acc") for i, runs in by_net.items()}
     linear, flat = mean[0], max(mean[1], mean[2])
     relu = mean[3]
     if abs(mean[1] - linear) <= 0.05 and abs(mean[2] - linear) <= 0.05 and relu >= 0.9 \
@@ -125,10 +123,9 @@ def summarize(results, out, quick):
     fig, axes = plots.figure(1, 4, size=(15, 4.0))
     for ax, (i, runs) in zip(axes, sorted(by_net.items())):
         r = runs[0]
-        model = lw.from_config(r["config"])
-        model.load_state_dict({k: np.asarray(v) for k, v in r["state"].items()})
         X, y = lw.data.spiral(n=300, classes=3, seed=r["seed"])
-        plots.decision_regions(model, X, y, ax=ax, resolution=150, legend=i == 0,
+        plots.decision_regions(rebuild(r["config"], r["state"]), X, y, ax=ax, resolution=150,
+                               legend=i == 0,
                                title=f"{NETS[i][0]}\ntrain accuracy {r['train_acc']:.0%}")
     name = "e03_wiggle.png"
     plots.save(fig, out / name)
@@ -163,9 +160,8 @@ def summarize(results, out, quick):
     rows = []
     for i in sorted(by_net):
         runs = by_net[i]
-        rows.append([NETS[i][0], len(runs), float(np.mean([r["train_acc"] for r in runs])),
-                     float(np.min([r["train_acc"] for r in runs])),
-                     float(np.mean([r["test_acc"] for r in runs])),
+        rows.append([NETS[i][0], len(runs), mean_of(runs, "train_acc"),
+                     float(np.min([r["train_acc"] for r in runs])), mean_of(runs, "test_acc"),
                      float(np.mean([r["loss"][-1] for r in runs]))])
     return Section(
         id=ID, title=TITLE, seed_ref=SEED_REF,

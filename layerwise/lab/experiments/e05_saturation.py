@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..common import mean_of, verdict_of
 from ..core import Claim, Section
 
 ID = "saturation"
@@ -105,14 +106,12 @@ def verdicts(init, curves):
         uv = "not supported"
     local_drop = small["local_grad"] / large["local_grad"]
     rel_drop = small["grad_rel"] / large["grad_rel"]
-    n = (local_drop >= 10) + (rel_drop >= 10)
-    gv = ("supported", "partly", "not supported")[2 - n]
-    move = {s: float(np.mean([r["w1_change"] for r in runs])) for s, runs in curves.items()}
+    gv = verdict_of([local_drop >= 10, rel_drop >= 10])
+    move = {s: mean_of(runs, "w1_change") for s, runs in curves.items()}
     loss = {s: float(np.mean([r["train_loss"][-1] for r in runs])) for s, runs in curves.items()}
     move_drop = move[SMALL] / move[LARGE]
     loss_up = loss[LARGE] / loss[SMALL]
-    n = (move_drop >= 10) + (loss_up >= 1.5)
-    lv = ("supported", "partly", "not supported")[2 - n]
+    lv = verdict_of([move_drop >= 10, loss_up >= 1.5])
     return uv, gv, lv, {"local_drop": local_drop, "rel_drop": rel_drop, "move": move,
                         "loss": loss, "move_drop": move_drop, "loss_up": loss_up}
 

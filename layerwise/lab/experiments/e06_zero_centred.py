@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..common import mean_of, verdict_of
 from ..core import Claim, Section
 
 ID = "zero_centred"
@@ -119,14 +120,9 @@ def verdicts(signs, zig):
     bv = ("supported" if trained["64"] <= 0.5 * trained["1"] else
           "partly" if trained["64"] < trained["1"] else "not supported")
     pos, cen = zig[False], zig[True]
-    n = (pos["same_sign"] >= 0.99 and cen["same_sign"] <= 0.7) + \
-        (pos["tortuosity"] >= 1.5 * cen["tortuosity"])
-    zv = ("supported", "partly", "not supported")[2 - n]
+    zv = verdict_of([pos["same_sign"] >= 0.99 and cen["same_sign"] <= 0.7,
+                     pos["tortuosity"] >= 1.5 * cen["tortuosity"]])
     return sv, bv, zv
-
-
-def _mean(runs, key):
-    return float(np.mean([r[key] for r in runs]))
 
 
 def summarize(results, out, quick):
@@ -140,7 +136,7 @@ def summarize(results, out, quick):
             zig_runs.setdefault(r["centred"], []).append(r)
     signs = {k: {b: float(np.mean([f[b] for f in v])) for b in v[0]}
              for k, v in signs_runs.items()}
-    zig = {c: {"same_sign": _mean(v, "same_sign"), "tortuosity": _mean(v, "tortuosity"),
+    zig = {c: {"same_sign": mean_of(v, "same_sign"), "tortuosity": mean_of(v, "tortuosity"),
                "steps": [r["steps_to_10pct"] for r in v], "path": v[0]["path"]}
            for c, v in zig_runs.items()}
     sv, bv, zv = verdicts(signs, zig)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..common import param_counts
 from ..core import Claim, Section
 
 ID = "architecture"
@@ -76,10 +77,7 @@ def run_task(kind, sizes, n=1, seed=0):
         # recount from the weight shapes: W_i is (out_i, in_i), b_i is (out_i,)
         shapes = [tuple(p.shape) for _, p, _ in net.parameters()]
         by_hand = sum(a * b for a, b in zip(sizes[:-1], sizes[1:])) + sum(sizes[1:])
-        return {"kind": kind, "sizes": list(sizes), "depth": net.depth,
-                "neurons": net.num_neurons, "params": net.num_params,
-                "weights": int(sum(p.size for p in net.weights())),
-                "biases": int(net.num_params - sum(p.size for p in net.weights())),
+        return {"kind": kind, "sizes": list(sizes), "depth": net.depth, **param_counts(net),
                 "params_from_shapes": int(by_hand), "shapes": [list(s) for s in shapes],
                 "summary": net.summary()}
     if kind == "forward":

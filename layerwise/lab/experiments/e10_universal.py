@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 
+from ..common import omit, verdict_of
 from ..core import Claim, Section
 
 ID = "universal"
@@ -182,7 +183,7 @@ def summarize(results, out, quick=False):
         parts.append(f"{t}: " + ", ".join(f"{k} bumps {v:.3f}"
                                           for k, v in zip(bumps[t]["bumps"], e)))
         ok.append(e[-1] < EPS and e[-1] < e[0])
-    verdict = "supported" if all(ok) else "partly" if any(ok) else "not supported"
+    verdict = verdict_of(ok)
     claims.append(Claim(
         id="bumps-approximate",
         claim="The sum of indicator bumps is also a universal approximator in one dimension.",
@@ -236,7 +237,5 @@ def summarize(results, out, quick=False):
         claims=claims, figures=[png],
         table={"columns": ["target", "hidden units", "net parameters", "net error (best)",
                            "net error (median)", "error of as many bumps"], "rows": rows},
-        numbers={"nets": [{k: v for k, v in r.items() if k != "curve"} for r in results
-                          if r["kind"] == "net"],
-                 "bumps": [{k: v for k, v in r.items() if k != "curves"} for r in results
-                           if r["kind"] == "bumps"]})
+        numbers={"nets": [omit(r, "curve") for r in results if r["kind"] == "net"],
+                 "bumps": [omit(r, "curves") for r in results if r["kind"] == "bumps"]})

@@ -18,6 +18,7 @@ import os
 
 import numpy as np
 
+from ..common import omit, param_counts
 from ..core import Claim, Section
 
 ID = "cifar"
@@ -34,6 +35,9 @@ ENV = "LAYERWISE_CIFAR10"
 OPTIMIZER, LR, BATCH, REG = "adam", 1e-3, 256, 1e-3
 #: the net must beat the linear classifier by this much test accuracy to count as better
 MARGIN = 0.01
+#: the claim on accuracy: stated, and either measured or marked as not measured
+ACCURACY_CLAIM = ("Trained on CIFAR-10, the net classifies better than the linear classifier "
+                  "s = W x.")
 
 
 def tasks(quick=False, seed=0, cifar10=None):
@@ -53,10 +57,8 @@ def run_task(kind, seed=0, path=None, epochs=10, n_train=None):
     if kind == "size":
         net = lw.Network(SIZES, seed=seed)
         shapes = {k: list(p.shape) for k, p in net.state_dict().items()}
-        n_weights = sum(p.size for p in net.weights())
-        return {"kind": kind, "params": net.num_params, "neurons": net.num_neurons,
-                "weights": int(n_weights), "biases": int(net.num_params - n_weights),
-                "shapes": shapes, "per_tensor": {k: int(np.prod(s)) for k, s in shapes.items()}}
+        return {"kind": kind, **param_counts(net), "shapes": shapes,
+                "per_tensor": {k: int(np.prod(s)) for k, s in shapes.items()}}
     if kind == "forward":
         net = lw.Network(SIZES, dtype=np.float64, seed=seed)
         W1, b1 = net.layers[0].weight, net.layers[0].bias
@@ -156,8 +158,7 @@ def summarize(results, out, quick=False):
     if train is None:
         claims.append(Claim(
             id="accuracy",
-            claim=("Trained on CIFAR-10, the net classifies better than the linear classifier "
-                   "s = W x."),
+            claim=ACCURACY_CLAIM,
             measured=(f"not measured: no CIFAR-10 copy was given (layerwise lab --cifar10 PATH, "
                       f"or ${ENV}); only the {size['params']:,}-parameter architecture and its "
                       "forward pass were checked"),
@@ -179,8 +180,7 @@ def summarize(results, out, quick=False):
                    else "not supported")
         claims.append(Claim(
             id="accuracy",
-            claim=("Trained on CIFAR-10, the net classifies better than the linear classifier "
-                   "s = W x."),
+            claim=ACCURACY_CLAIM,
             measured=(f"test accuracy {m['net']['test_acc']:.1%} (3072-100-10, "
                       f"{m['net']['params']:,} parameters) against {m['linear']['test_acc']:.1%} "
                       f"(linear 3072-10, {m['linear']['params']:,}); {train['n_train']:,} "
@@ -198,8 +198,7 @@ def summarize(results, out, quick=False):
     rows.append(["total", "", f"{size['params']:,}"])
     numbers = {"size": size, "forward": fwd}
     if train is not None:
-        numbers["train"] = {k: {kk: vv for kk, vv in v.items() if kk != "history"}
-                            for k, v in train["models"].items()}
+        numbers["train"] = {k: omit(v, "history") for k, v in train["models"].items()}
     return Section(
         id=ID, title=TITLE, seed_ref=SEED_REF,
         method=("lw.Network([3072, 100, 10]) (ReLU): counts and shapes read from the object; the "
