@@ -63,8 +63,7 @@ PANEL_SIZE = (4.6, 3.5)
 def _mpl():
     """Import matplotlib lazily, with a message naming the extra that provides it."""
     try:
-        import matplotlib
-        from matplotlib.figure import Figure  # noqa: F401
+        import matplotlib.figure  # binds matplotlib; the Figure class every plot draws on
     except ImportError:  # pragma: no cover - depends on the environment
         raise ImportError("plotting needs matplotlib: pip install 'layerwise[plot]'") from None
     return matplotlib

@@ -24,8 +24,8 @@ import warnings
 import numpy as np
 
 from . import losses, optim
-from .callbacks import (Callback, Checkpoint, EarlyStopping, LearningRateSchedule,  # noqa: F401
-                        architecture, describe_architecture, load_checkpoint, save_checkpoint)
+from .callbacks import (Checkpoint, EarlyStopping, LearningRateSchedule, architecture,
+                        describe_architecture, load_checkpoint)
 from .layers import Maxout
 from .monitor import _UNIT_LAYERS
 from .network import check_input

@@ -109,44 +109,27 @@ def test_csv_wrong_label_column(tmp_path):
         load_csv(p, label=1.5)
 
 
-def test_csv_non_numeric_cell_names_line_and_column(tmp_path):
-    p = write(tmp_path / "a.csv", "a,b,label\n1,2,0\n3,oops,1\n")
-    with pytest.raises(ValueError, match=r"line 3, column 2 \('b'\): cannot read 'oops'"):
-        load_csv(p)
+# a malformed file and the error that must name where and what is wrong
+BAD_CSV = {
+    "non-numeric cell": ("a,b,label\n1,2,0\n3,oops,1\n",
+                         r"line 3, column 2 \('b'\): cannot read 'oops'"),
+    "empty cell": ("a,b,label\n1,,0\n", r"line 2, column 2 \('b'\): cannot read ''"),
+    "non-finite cell": ("a,b,label\n1,2,0\n1,inf,1\n",
+                        r"line 3, column 2 \('b'\): non-finite value 'inf'"),
+    "ragged row": ("1,2,0\n3,4\n", "line 2: expected 3 cells, got 2"),
+    "fractional label": ("a,label\n1,0\n2,0.5\n",
+                         r"line 3, column 'label': label 0.5 is not an integer"),
+    "negative label": ("a,label\n1,0\n2,-1\n", "line 3.*label -1 is negative"),
+    "empty label": ("a,label\n1,\n", "empty label"),
+    "blank lines only": ("\n\n", "is empty"),
+    "header only": ("a,b,label\n", "no data rows"),
+}
 
 
-def test_csv_empty_and_nonfinite_cells(tmp_path):
-    p = write(tmp_path / "a.csv", "a,b,label\n1,,0\n")
-    with pytest.raises(ValueError, match=r"line 2, column 2 \('b'\): cannot read ''"):
-        load_csv(p)
-    q = write(tmp_path / "b.csv", "a,b,label\n1,2,0\n1,inf,1\n")
-    with pytest.raises(ValueError, match=r"line 3, column 2 \('b'\): non-finite value 'inf'"):
-        load_csv(q)
-
-
-def test_csv_ragged_row(tmp_path):
-    p = write(tmp_path / "a.csv", "1,2,0\n3,4\n")
-    with pytest.raises(ValueError, match="line 2: expected 3 cells, got 2"):
-        load_csv(p)
-
-
-def test_csv_bad_labels(tmp_path):
-    p = write(tmp_path / "a.csv", "a,label\n1,0\n2,0.5\n")
-    with pytest.raises(ValueError, match=r"line 3, column 'label': label 0.5 is not an integer"):
-        load_csv(p)
-    q = write(tmp_path / "b.csv", "a,label\n1,0\n2,-1\n")
-    with pytest.raises(ValueError, match="line 3.*label -1 is negative"):
-        load_csv(q)
-    r = write(tmp_path / "c.csv", "a,label\n1,\n")
-    with pytest.raises(ValueError, match="empty label"):
-        load_csv(r)
-
-
-def test_csv_empty_file(tmp_path):
-    with pytest.raises(ValueError, match="is empty"):
-        load_csv(write(tmp_path / "e.csv", "\n\n"))
-    with pytest.raises(ValueError, match="no data rows"):
-        load_csv(write(tmp_path / "h.csv", "a,b,label\n"))
+@pytest.mark.parametrize("text, match", BAD_CSV.values(), ids=BAD_CSV.keys())
+def test_csv_malformed_file_names_the_problem(tmp_path, text, match):
+    with pytest.raises(ValueError, match=match):
+        load_csv(write(tmp_path / "bad.csv", text))
 
 
 # -- NPZ ------------------------------------------------------------------------------------------

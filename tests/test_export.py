@@ -207,18 +207,14 @@ def test_onnx_bad_opset():
             io.to_onnx(lw.Network([2, 2]), opset=opset)
 
 
-def test_onnx_write_is_atomic(tmp_path, monkeypatch):
+def test_onnx_write_is_atomic(tmp_path, fsync_fails):
     pytest.importorskip("onnx")
     path = tmp_path / "net.onnx"
     lw.export_onnx(lw.Network([3, 4, 2], seed=0), path)
     before = path.read_bytes()
     with pytest.raises(ValueError, match="opset"):  # fails before writing
         lw.export_onnx(lw.Network([3, 4, 2], seed=1), path, opset=3)
-
-    def crash(*args):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(os, "fsync", crash)
+    fsync_fails()
     with pytest.raises(OSError, match="disk full"):
         lw.export_onnx(lw.Network([3, 4, 2], seed=1), path)
     assert path.read_bytes() == before

@@ -115,16 +115,12 @@ def test_a_failing_save_leaves_the_old_file_whole(tmp_path):
     assert os.listdir(tmp_path) == ["model.safetensors"]
 
 
-def test_a_crash_during_the_write_leaves_the_old_file_and_no_debris(tmp_path, monkeypatch):
+def test_a_crash_during_the_write_leaves_the_old_file_and_no_debris(tmp_path, fsync_fails):
     net = lw.Network([3, 4, 2], seed=0)
     path = tmp_path / "model.safetensors"
     net.save(path)
     before = path.read_bytes()
-
-    def crash(*args):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(os, "fsync", crash)
+    fsync_fails()
     with pytest.raises(OSError, match="disk full"):
         lw.Network([3, 4, 2], seed=5).save(path)
     assert path.read_bytes() == before

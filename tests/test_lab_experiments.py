@@ -11,7 +11,7 @@ pytest.importorskip("matplotlib")
 pytest.importorskip("sklearn")
 
 import layerwise as lw  # noqa: E402
-from layerwise.lab import core  # noqa: E402
+from layerwise.lab import common, core  # noqa: E402
 from layerwise.lab.experiments import load  # noqa: E402
 
 MODULES = ["e08_dying_relu", "e09_architecture", "e10_universal", "e11_capacity",
@@ -100,7 +100,7 @@ def test_regularization_nets_rebuild_with_their_regions():
     m12, m11 = load("e12_regularization"), load("e11_capacity")
     for noise, dropout in ((0.5, 0.0), (0.0, 0.3)):
         r = m12.run_task("x", 20, 0.0, dropout, noise, seed=0, steps=30, keep=True)
-        net = m11.rebuild(r["config"], r["state"])
+        net = common.rebuild(r["config"], r["state"])
         assert m11.region_stats(net) == {"regions": r["regions"], "boundary": r["boundary"]}
 
 

@@ -5,8 +5,6 @@ A screenshot of the page at 1280x800 is kept as ``artifacts/playground.png``.
 """
 import json
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -33,31 +31,10 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
 
-def start_server():
-    """``serve(port=0)`` in a subprocess; returns (process, URL with the token)."""
-    code = "from layerwise.web.server import serve; serve(port=0, open_browser=False)"
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if "http://" in line:
-            return proc, line[line.index("http://"):].strip()
-        if proc.poll() is not None:
-            break
-    proc.kill()
-    raise RuntimeError(f"the server did not start: {proc.stderr.read()}")
-
-
 @pytest.fixture(scope="module")
-def server():
-    proc, url = start_server()
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+def server(playground_server):
+    """The URL (with its token) of the real server, shared by this module's tests."""
+    return playground_server[1]
 
 
 @pytest.fixture(scope="module")

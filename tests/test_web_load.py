@@ -8,9 +8,6 @@ where it started.
 import asyncio
 import hashlib
 import json
-import os
-import subprocess
-import sys
 import time
 import urllib.request
 from urllib.parse import parse_qs, urlsplit
@@ -33,28 +30,6 @@ def _rss_mb(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     raise RuntimeError("no VmRSS")
-
-
-@pytest.fixture
-def server():
-    code = "from layerwise.web.server import serve; serve(port=0, open_browser=False)"
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    url = None
-    deadline = time.monotonic() + 60
-    while url is None and time.monotonic() < deadline and proc.poll() is None:
-        line = proc.stdout.readline()
-        if "http://" in line:
-            url = line[line.index("http://"):].strip()
-    if url is None:
-        proc.kill()
-        pytest.fail(f"the server did not start: {proc.stderr.read()}")
-    yield proc, url
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 async def _page(netloc, cookie, seed, seconds, results):
@@ -111,8 +86,8 @@ def _settled_rss(pid, seconds=15.0):
 
 
 @pytest.mark.slow
-def test_twenty_sessions_train_for_thirty_seconds(server):
-    proc, url = server
+def test_twenty_sessions_train_for_thirty_seconds(playground_server):
+    proc, url = playground_server
     parts = urlsplit(url)
     token = parse_qs(parts.query)["token"][0]
     cookie = f"layerwise_{hashlib.sha256(token.encode()).hexdigest()[:12]}={token}"

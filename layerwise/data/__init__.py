@@ -19,3 +19,12 @@ from .preprocess import (Standardizer, one_hot, standardize,  # noqa: F401
                          subtract_mean_image, train_val_test_split)
 from .functions import (FUNCTIONS, IndicatorBumps, get_function,  # noqa: F401
                         indicator_bumps_fit, target_function)
+
+__all__ = [
+    "circles", "gaussians", "moons", "spiral", "xor", "TOY_SETS",
+    "REAL_SETS", "breast_cancer", "digits", "iris", "mnist", "mnist1d", "wine",
+    "CIFAR10_CLASSES", "NAMES", "Dataset", "SafeUnpickler", "UnsafePickleError", "load",
+    "load_cifar10", "load_csv", "load_mnist_idx", "load_npz", "read_idx",
+    "Standardizer", "one_hot", "standardize", "subtract_mean_image", "train_val_test_split",
+    "FUNCTIONS", "IndicatorBumps", "get_function", "indicator_bumps_fit", "target_function",
+]

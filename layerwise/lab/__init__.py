@@ -3,4 +3,6 @@
 ``layerwise lab`` (or ``python -m layerwise.lab``) runs the experiments of
 :mod:`layerwise.lab.experiments` and writes an HTML report; :func:`main` is its entry point.
 """
-from .runner import main  # noqa: F401
+from .runner import main
+
+__all__ = ["main"]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import json
 import os
 import platform
@@ -403,7 +404,7 @@ def main(argv=None) -> int:
     except ValueError as e:
         parser.error(str(e))
     try:
-        import matplotlib  # noqa: F401
+        importlib.import_module("matplotlib")
     except ImportError:
         print("layerwise lab: the report's figures need matplotlib: pip install "
               "'layerwise[plot]'", file=sys.stderr)

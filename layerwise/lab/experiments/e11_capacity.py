@@ -12,8 +12,8 @@ accuracy (the test set is a fresh draw of the same distribution) and how complic
 are, as the number of connected decision regions on a grid and the fraction of neighbouring grid
 cells whose predicted labels differ (the length of the boundary).
 
-The helpers here (:func:`noisy_blobs`, :func:`train_full_batch`, :func:`region_stats`) are
-shared with the regularization experiment.
+The helpers here (:func:`train_test_blobs`, :func:`train_full_batch`, :func:`measure`, and the
+summary, table and figure helpers) are shared with the regularization experiment.
 
 >>> labels = np.array([[0, 0, 1], [0, 1, 1], [1, 1, 0]])
 >>> count_regions(labels), round(boundary_fraction(labels), 3)
@@ -25,6 +25,7 @@ from collections import deque
 
 import numpy as np
 
+from ..common import keep_net, mean_sd, omit, rebuild
 from ..core import Claim, Section
 
 ID = "capacity"
@@ -43,6 +44,10 @@ BOX = (-5.0, 5.0, -4.0, 4.0)
 GRID = 120
 #: a train accuracy at least this high counts as "fits all the training data"
 FITS_ALL = 0.97
+#: what each run measures; summarized per setting as (mean, sd) over the runs
+MEASURES = ("train_acc", "test_acc", "regions", "boundary")
+#: the report table's columns after the first (which names the setting)
+TABLE_COLUMNS = ["train accuracy", "test accuracy", "regions", "boundary fraction"]
 
 
 # -- data, training and region measures (shared with e12_regularization) -------------------------
@@ -66,6 +71,14 @@ def noisy_blobs(n, seed, flip=FLIP, std=BLOB_STD):
     X, y = lw.data.gaussians(n=n, classes=2, noise=std, seed=rng)
     flipped = rng.random(n) < flip
     return X.astype(np.float32), np.where(flipped, 1 - y, y).astype(np.int64)
+
+
+def train_test_blobs(seed):
+    """``(X, y, X_test, y_test)``: a training draw of :func:`noisy_blobs` and a larger, independent
+    test draw of the same distribution, both from ``seed``."""
+    X, y = noisy_blobs(N_TRAIN, seed=seed)
+    Xt, yt = noisy_blobs(N_TEST, seed=10_000 + seed)
+    return X, y, Xt, yt
 
 
 def train_full_batch(net, X, y, steps, lr=LR, reg=0.0, optimizer="adam", seed=0):
@@ -155,9 +168,42 @@ def measure(net, X, y, Xt, yt):
             **region_stats(net)}
 
 
-def mean_sd(values):
-    v = np.asarray(values, dtype=np.float64)
-    return float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0
+def summary_stats(runs):
+    """``{measure: (mean, sd)}`` over the runs of one setting, for each of :data:`MEASURES`."""
+    return {k: mean_sd([r[k] for r in runs]) for k in MEASURES}
+
+
+def table_row(label, stats):
+    """One row of the report's table: the setting, then :data:`TABLE_COLUMNS` from the output of
+    :func:`summary_stats`."""
+    return [label, f"{stats['train_acc'][0]:.3f} ± {stats['train_acc'][1]:.3f}",
+            f"{stats['test_acc'][0]:.3f} ± {stats['test_acc'][1]:.3f}",
+            f"{stats['regions'][0]:.1f}", f"{stats['boundary'][0]:.4f}"]
+
+
+def draw_kept_regions(ax, runs, label, legend=False):
+    """The decision regions of the one run among ``runs`` that kept its weights, over its own
+    training data, titled with ``label`` and its train and test accuracy."""
+    from layerwise import plots
+
+    r = next(r for r in runs if "state" in r)
+    X, y = noisy_blobs(N_TRAIN, seed=r["seed"])
+    plots.decision_regions(rebuild(r["config"], r["state"]), X, y, ax=ax, legend=legend,
+                           title=f"{label}: train {r['train_acc']:.0%}, test {r['test_acc']:.0%}")
+
+
+def accuracy_errorbars(ax, stats, names):
+    """Train and test accuracy (mean ± sd over runs) of the settings ``names``, drawn at
+    x = 0, 1, ...; returns those x positions for the caller's tick labels."""
+    from layerwise import plots
+
+    xs = np.arange(len(names))
+    for k, (key, label) in enumerate((("train_acc", "train"), ("test_acc", "test"))):
+        ax.errorbar(xs, [stats[n][key][0] for n in names], yerr=[stats[n][key][1] for n in names],
+                    marker="os"[k], capsize=4, label=label, color=plots.PALETTE[k])
+    ax.set_ylabel("accuracy (mean ± sd over runs)")
+    ax.legend()
+    return xs
 
 
 # -- the experiment -------------------------------------------------------------------------
@@ -172,56 +218,33 @@ def run_task(hidden, seed, steps, keep=False):
     """Train one 2-hidden-2 ReLU net on one draw of the data; measure it."""
     import layerwise as lw
 
-    X, y = noisy_blobs(N_TRAIN, seed=seed)
-    Xt, yt = noisy_blobs(N_TEST, seed=10_000 + seed)
+    X, y, Xt, yt = train_test_blobs(seed)
     net = lw.Network([2, hidden, 2], activation="relu", seed=seed)
     loss = train_full_batch(net, X, y, steps, seed=seed)
     out = {"hidden": hidden, "seed": seed, "steps": steps, "loss": loss,
            **measure(net, X, y, Xt, yt)}
     if keep:  # the weights of the drawn run, so the report can draw its regions
-        out["config"] = net.config()
-        out["state"] = {k: v.tolist() for k, v in net.state_dict().items()}
+        out.update(keep_net(net))
     return out
-
-
-def rebuild(config, state):
-    """The network a task trained: its architecture (``net.config()``) and its weights."""
-    import layerwise as lw
-
-    net = lw.from_config(config)
-    net.load_state_dict({k: np.asarray(v, dtype=net.dtype) for k, v in state.items()})
-    return net
 
 
 def summarize(results, out, quick=False):
     from layerwise import plots
 
     by = {h: [r for r in results if r["hidden"] == h] for h in SIZES}
-    stats = {h: {k: mean_sd([r[k] for r in rs]) for k in ("train_acc", "test_acc", "regions",
-                                                           "boundary")}
-             for h, rs in by.items()}
+    stats = {h: summary_stats(rs) for h, rs in by.items()}
 
     # the figure of the seed: decision regions of the drawn runs
     fig, axes = plots.figure(1, len(SIZES), size=(4.4 * len(SIZES), 4.0))
     for ax, h in zip(axes, SIZES):
-        r = next(r for r in by[h] if "state" in r)
-        X, y = noisy_blobs(N_TRAIN, seed=r["seed"])
-        plots.decision_regions(rebuild(r["config"], r["state"]), X, y, ax=ax, legend=h == SIZES[0],
-                               title=f"{h} hidden neurons: train {r['train_acc']:.0%}, "
-                                     f"test {r['test_acc']:.0%}")
+        draw_kept_regions(ax, by[h], f"{h} hidden neurons", legend=h == SIZES[0])
     regions_png = "capacity_regions.png"
     plots.save(fig, out / regions_png)
 
     fig, (ax1, ax2) = plots.figure(1, 2)
-    xs = np.arange(len(SIZES))
-    for k, (key, label) in enumerate((("train_acc", "train"), ("test_acc", "test"))):
-        m = [stats[h][key][0] for h in SIZES]
-        s = [stats[h][key][1] for h in SIZES]
-        ax1.errorbar(xs, m, yerr=s, marker="os"[k], capsize=4, label=label,
-                     color=plots.PALETTE[k])
+    xs = accuracy_errorbars(ax1, stats, SIZES)
     ax1.set_xticks(xs, [str(h) for h in SIZES])
-    ax1.set(xlabel="hidden neurons", ylabel="accuracy (mean ± sd over runs)")
-    ax1.legend()
+    ax1.set_xlabel("hidden neurons")
     m = [stats[h]["regions"][0] for h in SIZES]
     s = [stats[h]["regions"][1] for h in SIZES]
     ax2.bar(xs, m, yerr=s, capsize=4, color=plots.PALETTE[2], alpha=0.8)
@@ -287,9 +310,7 @@ def summarize(results, out, quick=False):
              else "The big net generalizes at least as well here."),
         figures=[acc_png]))
 
-    rows = [[h, f"{stats[h]['train_acc'][0]:.3f} ± {stats[h]['train_acc'][1]:.3f}",
-             f"{stats[h]['test_acc'][0]:.3f} ± {stats[h]['test_acc'][1]:.3f}",
-             f"{stats[h]['regions'][0]:.1f}", f"{stats[h]['boundary'][0]:.4f}"] for h in SIZES]
+    rows = [table_row(h, stats[h]) for h in SIZES]
     return Section(
         id=ID, title=TITLE, seed_ref=SEED_REF,
         method=(f"Two Gaussian blobs (std {BLOB_STD}) with {FLIP:.0%} of labels flipped, "
@@ -298,8 +319,6 @@ def summarize(results, out, quick=False):
                 f"size, each with its own data and weights. Regions are counted on a "
                 f"{GRID}x{GRID} grid."),
         claims=claims, figures=[regions_png, acc_png],
-        table={"columns": ["hidden neurons", "train accuracy", "test accuracy", "regions",
-                           "boundary fraction"], "rows": rows},
+        table={"columns": ["hidden neurons", *TABLE_COLUMNS], "rows": rows},
         numbers={"stats": {str(h): v for h, v in stats.items()},
-                 "runs": [{k: v for k, v in r.items() if k not in ("state", "config")}
-                          for r in results]})
+                 "runs": [omit(r, "state", "config") for r in results]})

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..common import keep_net, omit, verdict_of
 from ..core import Claim, Section
-from .e11_capacity import (N_TEST, N_TRAIN, FLIP, LR, measure, mean_sd, noisy_blobs, rebuild,
-                           train_full_batch)
+from .e11_capacity import (FLIP, LR, N_TRAIN, TABLE_COLUMNS, accuracy_errorbars,
+                           draw_kept_regions, measure, summary_stats, table_row,
+                           train_full_batch, train_test_blobs)
 
 ID = "regularization"
 TITLE = "Regularization strength: L2, dropout and input noise on the 20-neuron net"
@@ -64,15 +66,13 @@ def tasks(quick=False, seed=0):
 
 def run_task(setting, hidden, l2, dropout, noise, seed, steps, keep=False):
     """Train one regularized net on one draw of the data; measure it."""
-    X, y = noisy_blobs(N_TRAIN, seed=seed)
-    Xt, yt = noisy_blobs(N_TEST, seed=10_000 + seed)
+    X, y, Xt, yt = train_test_blobs(seed)
     net = build(hidden, dropout, noise, seed)
     loss = train_full_batch(net, X, y, steps, reg=l2, seed=seed)
     out = {"setting": setting, "hidden": hidden, "l2": l2, "dropout": dropout, "noise": noise,
            "seed": seed, "steps": steps, "loss": loss, **measure(net, X, y, Xt, yt)}
     if keep:  # evaluation ignores dropout and noise: the rebuilt net draws the same regions
-        out["config"] = net.config()
-        out["state"] = {k: v.tolist() for k, v in net.state_dict().items()}
+        out.update(keep_net(net))
     return out
 
 
@@ -81,29 +81,20 @@ def summarize(results, out, quick=False):
 
     names = [s[0] for s in SETTINGS]
     by = {n: [r for r in results if r["setting"] == n] for n in names}
-    keys = ("train_acc", "test_acc", "regions", "boundary")
-    stats = {n: {k: mean_sd([r[k] for r in rs]) for k in keys} for n, rs in by.items()}
+    stats = {n: summary_stats(rs) for n, rs in by.items()}
     n_runs = len(by["none"])
 
     fig, axes = plots.figure(2, 4, size=(15, 7.4), squeeze=False)
     for ax, n in zip(axes.flat, names):
-        r = next(r for r in by[n] if "state" in r)
-        X, y = noisy_blobs(N_TRAIN, seed=r["seed"])
-        net = rebuild(r["config"], r["state"])
-        plots.decision_regions(net, X, y, ax=ax, legend=n == "none",
-                               title=f"{n}: train {r['train_acc']:.0%}, test {r['test_acc']:.0%}")
+        draw_kept_regions(ax, by[n], n, legend=n == "none")
     axes.flat[-1].set_visible(False)
     regions_png = "regularization_regions.png"
     plots.save(fig, out / regions_png)
 
     fig, (ax1, ax2) = plots.figure(1, 2, size=(11, 4.0))
-    xs = np.arange(len(names))
-    for k, (key, label) in enumerate((("train_acc", "train"), ("test_acc", "test"))):
-        ax1.errorbar(xs, [stats[n][key][0] for n in names], yerr=[stats[n][key][1] for n in names],
-                     marker="os"[k], capsize=4, label=label, color=plots.PALETTE[k])
+    xs = accuracy_errorbars(ax1, stats, names)
     ax1.set_xticks(xs, names, rotation=35, ha="right")
-    ax1.set(xlabel="setting", ylabel="accuracy (mean ± sd over runs)")
-    ax1.legend()
+    ax1.set_xlabel("setting")
     ax2.bar(xs, [stats[n]["boundary"][0] for n in names],
             yerr=[stats[n]["boundary"][1] for n in names], capsize=4,
             color=[plots.PALETTE[2]] * (len(names) - 1) + [plots.GREY], alpha=0.85)
@@ -154,7 +145,7 @@ def summarize(results, out, quick=False):
     others = [f"dropout {DROPOUT:g}", f"input noise {NOISE:g}"]
     ok = [stats[n]["boundary"][0] < stats["none"]["boundary"][0]
           and stats[n]["test_acc"][0] > stats["none"]["test_acc"][0] for n in others]
-    verdict = "supported" if all(ok) else "partly" if any(ok) else "not supported"
+    verdict = verdict_of(ok)
     claims.append(Claim(
         id="dropout-noise",
         claim="Dropout and input noise also control overfitting without shrinking the net.",
@@ -188,9 +179,7 @@ def summarize(results, out, quick=False):
              "The small net generalizes better than every regularized big net here."),
         figures=[summary_png]))
 
-    rows = [[n, f"{stats[n]['train_acc'][0]:.3f} ± {stats[n]['train_acc'][1]:.3f}",
-             f"{stats[n]['test_acc'][0]:.3f} ± {stats[n]['test_acc'][1]:.3f}",
-             f"{stats[n]['regions'][0]:.1f}", f"{stats[n]['boundary'][0]:.4f}"] for n in names]
+    rows = [table_row(n, stats[n]) for n in names]
     return Section(
         id=ID, title=TITLE, seed_ref=SEED_REF,
         method=(f"The data of the capacity experiment (two blobs, {FLIP:.0%} of labels flipped, "
@@ -199,8 +188,5 @@ def summarize(results, out, quick=False):
                 f"sum(W^2) on the weights only; dropout p={DROPOUT:g} on the hidden layer; input "
                 f"noise N(0, {NOISE:g}^2) added in training. {n_runs} runs per setting."),
         claims=claims, figures=[regions_png, summary_png],
-        table={"columns": ["setting", "train accuracy", "test accuracy", "regions",
-                           "boundary fraction"], "rows": rows},
-        numbers={"stats": stats,
-                 "runs": [{k: v for k, v in r.items() if k not in ("state", "config")}
-                          for r in results]})
+        table={"columns": ["setting", *TABLE_COLUMNS], "rows": rows},
+        numbers={"stats": stats, "runs": [omit(r, "state", "config") for r in results]})

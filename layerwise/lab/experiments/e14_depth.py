@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from ..common import mean_sd, verdict_of
 from ..core import Claim, Section
 
 ID = "depth"
@@ -89,8 +90,9 @@ def summarize(results, out, quick=False):
     by_seed = {(ds, d): {r["seed"]: r["test_acc"] for r in results
                          if r["dataset"] == ds and r["depth"] == d}
                for ds in datasets for d in depths}
-    mean = {k: float(np.mean(v)) for k, v in acc.items()}
-    sd = {k: float(np.std(v, ddof=1)) if len(v) > 1 else 0.0 for k, v in acc.items()}
+    mean, sd = {}, {}
+    for k, v in acc.items():
+        mean[k], sd[k] = mean_sd(v)
     n = len(acc[(datasets[0], depths[0])])
 
     fig, axes = plots.figure(1, len(datasets), squeeze=False)
@@ -118,8 +120,7 @@ def summarize(results, out, quick=False):
             diffs.append(f"{ds}: 2-layer {mean[(ds, 2)]:.2%}, 3-layer {mean[(ds, 3)]:.2%} "
                          f"(paired difference {diff:+.2%}, standard error {se:.2%})")
             better.append("yes" if diff > se else "within noise" if diff > -se else "no")
-        verdict = ("supported" if all(b == "yes" for b in better) else
-                   "partly" if any(b == "yes" for b in better) else "not supported")
+        verdict = verdict_of(b == "yes" for b in better)
         claims.append(Claim(
             id="three-beats-two",
             claim="3-layer nets often outperform 2-layer nets.",
