@@ -185,7 +185,10 @@ class Dense(Layer):
         w = self.weight
         ws = self._buffers.get(x.shape[0]) or self._workspace(x.shape[0])
         y, rows = ws[0], ws[1]
-        _mm(x, w.T, y)
+        if x.dtype is w.dtype:  # _mm's route, written out (y has w's dtype)
+            x.dot(w.T, out=y)
+        else:
+            xp.matmul(x, w.T, out=y)
         rows[...] = self.bias  # a copy, then a same-shape add: cheaper than a broadcasting add
         y += rows
         return y

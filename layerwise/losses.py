@@ -98,7 +98,8 @@ _SOFTMAX_CONSTS = {}
 
 def _softmax_consts(n, c, dtype):
     """Constants of a softmax step for ``(n, c)`` scores of ``dtype``: read-only, so that threads
-    may share them. ``offsets[i]`` is the flat index of row ``i``'s first score."""
+    may share them. ``offsets[i]`` is the flat index of row ``i``'s first score; ``n`` and
+    ``1/n`` come as length-``n`` vectors, since same-shape operands make the cheapest calls."""
     key = (n, c, dtype)
     consts = _SOFTMAX_CONSTS.get(key)
     if consts is None:
@@ -106,7 +107,7 @@ def _softmax_consts(n, c, dtype):
             _SOFTMAX_CONSTS.clear()
         offsets = np.arange(n) * c
         consts = (offsets, offsets[:, None].copy(), xp.ones(c, dtype), xp.ones(n, dtype),
-                  xp.asarray(n, dtype), xp.asarray(1.0 / n, dtype))
+                  xp.full(n, n, dtype), xp.full(n, 1.0 / n, dtype))
         for a in consts:
             a.flags.writeable = False
         _SOFTMAX_CONSTS[key] = consts
@@ -125,23 +126,25 @@ def softmax_cross_entropy(scores, y, validate=True):
         _check_scores(scores)
         y = _check_labels(y, scores.shape[0], scores.shape[1])
     n, c = scores.shape
-    offsets, offsets_col, ones_c, ones_n, n_arr, inv_n = _softmax_consts(n, c, scores.dtype)
+    dt = scores.dtype
+    offsets, offsets_col, ones_c, ones_n, n_vec, inv_n = (_SOFTMAX_CONSTS.get((n, c, dt))
+                                                          or _softmax_consts(n, c, dt))
     # A small batch's loss costs NumPy calls, not arithmetic, so each row-wise quantity is a
     # gather, a BLAS product or a copy rather than an axis reduction or a broadcasting ufunc.
-    z = xp.empty((n, c), scores.dtype)
-    z[...] = scores.reshape(-1)[offsets_col + scores.argmax(axis=1, keepdims=True)]  # row max
+    z = xp.empty((n, c), dt)
+    z[...] = scores.ravel()[offsets_col + scores.argmax(axis=1, keepdims=True)]  # row max
     xp.subtract(scores, z, out=z)
     at_y = offsets + y  # flat index of each correct-class score
-    z_y = z.reshape(-1)[at_y]
+    z_y = z.ravel()[at_y]
     e = xp.exp(z, out=z)
     s = e.dot(ones_c)  # row sums
     lse = xp.log(s)
     loss = float(xp.subtract(lse, z_y, out=lse).dot(ones_n)) / n
     # dL/dscores = (probs - onehot) / N
-    rows = xp.empty((n, c), scores.dtype)
-    rows[...] = xp.multiply(s, n_arr, out=s).reshape(n, 1)
+    rows = xp.empty((n, c), dt)
+    rows[...] = xp.multiply(s, n_vec, out=s).reshape(n, 1)
     xp.divide(e, rows, out=e)
-    flat = e.reshape(-1)
+    flat = e.ravel()
     flat[at_y] = flat[at_y] - inv_n
     return loss, e
 
@@ -259,15 +262,18 @@ def regularization(net, reg, reg_type="l2"):
         return 0.0
     views = getattr(net, "_step_views", None)
     if views is not None and views[0] is net.flat_params:
-        _, w, g, tmp = views
+        _, w, g, tmp, cache = views
+        if cache[0] != reg:
+            # reg as an array of w's dtype: the same product as the Python float, a cheaper call
+            cache[:] = reg, xp.asarray(reg, w.dtype)
+        reg_w = cache[1]
     else:
         w, g = net.flat_params[net.weight_slice], net.flat_grads[net.weight_slice]
-        tmp = xp.empty_like(w)
+        tmp, reg_w = xp.empty_like(w), xp.asarray(reg, w.dtype)
     if reg_type == "l2":
-        # reg as an array of w's dtype: the same product as the Python float, a cheaper call
-        g += xp.multiply(w, xp.asarray(reg, w.dtype), out=tmp)
+        g += xp.multiply(w, reg_w, out=tmp)
         return 0.5 * reg * float(w.dot(w))
-    g += xp.multiply(xp.sign(w, out=tmp), xp.asarray(reg, w.dtype), out=tmp)
+    g += xp.multiply(xp.sign(w, out=tmp), reg_w, out=tmp)
     return reg * float(xp.abs(w).sum())
 
 

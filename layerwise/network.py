@@ -107,7 +107,7 @@ class Sequential:
         # its size: the penalty is applied on every step (see losses.regularization)
         self._step_views = (self.flat_params, self.flat_params[self.weight_slice],
                             self.flat_grads[self.weight_slice],
-                            xp.empty(self.weight_slice.stop, self.dtype))
+                            xp.empty(self.weight_slice.stop, self.dtype), [None, None])
 
     def __getstate__(self):
         state = self.__dict__.copy()

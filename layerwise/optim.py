@@ -46,13 +46,11 @@ class Optimizer:
     def step(self):
         raise NotImplementedError
 
-    def _lr_array(self):
-        """``lr`` as a 0-d array of the parameters' dtype, remade only when ``lr`` changes: the
-        same product as with the Python float, but a cheaper NumPy call."""
-        cached = self.__dict__.get("_lr_cached")
-        if cached is None or cached[0] != self.lr:
-            cached = self._lr_cached = (self.lr, xp.asarray(self.lr, self.params.dtype))
-        return cached[1]
+    def _lr_array_for_step(self):
+        """``(lr, lr as a 0-d array of the parameters' dtype)``, kept until ``lr`` changes: the
+        array gives the same product as the Python float in a cheaper NumPy call."""
+        self._lr_cached = (self.lr, xp.asarray(self.lr, self.params.dtype))
+        return self._lr_cached
 
     _state_names: tuple = ()
 
@@ -105,7 +103,10 @@ class SGD(Optimizer):
                 g = tmp
             else:
                 g = self.velocity
-        np.multiply(g, self._lr_array(), out=tmp)
+        lr = self.__dict__.get("_lr_cached")
+        if lr is None or lr[0] != self.lr:
+            lr = self._lr_array_for_step()
+        np.multiply(g, lr[1], out=tmp)
         self.params -= tmp
 
 

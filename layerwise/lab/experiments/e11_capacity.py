@@ -168,6 +168,7 @@ def measure(net, X, y, Xt, yt):
             **region_stats(net)}
 
 
+# -- summaries, table rows and figures of the runs (shared with e12_regularization) -----------
 def summary_stats(runs):
     """``{measure: (mean, sd)}`` over the runs of one setting, for each of :data:`MEASURES`."""
     return {k: mean_sd([r[k] for r in runs]) for k in MEASURES}
