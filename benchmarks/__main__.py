@@ -36,7 +36,7 @@ def parse_args(argv):
     p.add_argument("--contenders", nargs="+", choices=NAMES, default=list(NAMES),
                    metavar="NAME", help=f"compare only these (of: {', '.join(NAMES)})")
     p.add_argument("--repeats", type=int, default=None,
-                   help="interleaved blocks per contender (default 5; 2 with --quick)")
+                   help="interleaved blocks per contender (default 5; 1 with --quick)")
     p.add_argument("--json", metavar="PATH", help="write every measurement here as JSON")
     p.add_argument("--markdown", metavar="PATH", help="write the tables here as well")
     p.add_argument("--keep-blas-env", action="store_true",

@@ -14,8 +14,9 @@ What each one runs:
   weights (layerwise's state dict loads into it unchanged), ``CrossEntropyLoss``, and
   ``torch.optim.SGD`` with ``weight_decay = reg`` on the weights only (a parameter group without
   biases), which is the same objective as layerwise's ``reg/2 * sum(W**2)``. The epoch loop is
-  the usual one, with the same one-gather-per-epoch shuffle as layerwise's:
-  ``zero_grad; loss = loss_fn(model(xb), yb); loss.backward(); opt.step(); loss.item()``.
+  the usual one, ``zero_grad; loss = loss_fn(model(xb), yb); loss.backward(); opt.step();
+  loss.item()``, shuffled the way layerwise's trainer shuffles: one gather per epoch for small
+  data, one ``index_select`` per minibatch into a reused buffer for large data.
   Inference runs under ``torch.inference_mode()``.
 * scikit-learn: ``MLPClassifier(solver="sgd")`` with the same hidden sizes, ReLU, constant
   learning rate, no momentum, ``alpha = reg * batch_size`` (scikit-learn divides its penalty by
@@ -24,17 +25,20 @@ What each one runs:
   it uses one logistic output unit instead of two softmax units. Inference is
   ``predict_proba``.
 
-Two variants run in the tiny cases only, where per-call overhead is everything:
+In the tiny cases, where per-call overhead is everything:
 
-* ``torch-1thread``: PyTorch with ``torch.set_num_threads(1)``. Tensors this small never use a
-  second thread, but PyTorch's default pool can stall on a busy two-core host; one thread is
-  PyTorch at its quickest here.
-* ``sklearn-per-step``: one ``partial_fit`` call per minibatch, the only way to advance
+* PyTorch runs as ``torch-1thread``, with ``torch.set_num_threads(1)``. Tensors this small gain
+  nothing from a second thread, and PyTorch's default pool of two stalls for milliseconds when
+  the host's other work takes a core (a step then measures 1-50 ms instead of ~0.1 ms), which
+  would flatter layerwise; one thread is PyTorch at its quickest and steadiest here.
+* scikit-learn runs twice: as everywhere (one ``partial_fit`` call per epoch, its own loop),
+  and as ``sklearn-per-step``, one ``partial_fit`` call per minibatch, the only way to advance
   scikit-learn by a single step (what a step-by-step playground needs); each call validates
   its input and re-encodes the labels.
 """
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import numpy as np
@@ -42,8 +46,8 @@ import numpy as np
 import layerwise as lw
 
 NAMES = ("layerwise", "torch", "sklearn")
-#: variants run in the tiny cases, beside the contender they vary
-VARIANTS = {"torch": "torch-1thread", "sklearn": "sklearn-per-step"}
+#: what each contender runs as in the tiny cases
+TINY = {"torch": ("torch-1thread",), "sklearn": ("sklearn", "sklearn-per-step")}
 
 
 def available(name) -> bool:
@@ -127,11 +131,22 @@ class Torch:
                     self.model(self.X[start:end])
             return None
         perm = torch.from_numpy(self.rng.permutation(len(self.X)))
-        Xs, ys = self.X[perm], self.y[perm]  # one gather per epoch, then contiguous slices
+        per_epoch = self.X.numel() * self.X.element_size() <= lw.train.EPOCH_GATHER_BYTES
+        if per_epoch:
+            Xs, ys = self.X[perm], self.y[perm]
+        else:
+            xbuf = torch.empty((self.case.batch, self.X.shape[1]))
+            ybuf = torch.empty(self.case.batch, dtype=torch.int64)
         model, opt, loss_fn, total = self.model, self.opt, self.loss_fn, 0.0
         for start, end in self.spans:
+            if per_epoch:
+                xb, yb = Xs[start:end], ys[start:end]
+            else:
+                idx = perm[start:end]
+                xb = torch.index_select(self.X, 0, idx, out=xbuf[:end - start])
+                yb = torch.index_select(self.y, 0, idx, out=ybuf[:end - start])
             opt.zero_grad(set_to_none=True)
-            loss = loss_fn(model(Xs[start:end]), ys[start:end])
+            loss = loss_fn(model(xb), yb)
             loss.backward()
             opt.step()
             total += loss.item() * (end - start)
@@ -141,11 +156,14 @@ class Torch:
 class Torch1Thread(Torch):
     name = "torch-1thread"
 
-    def unit(self):
+    @contextlib.contextmanager
+    def context(self):
+        """One thread for a block of units; changing the pool size per unit would cost more
+        than a tiny net's epoch."""
         threads = self.torch.get_num_threads()
         self.torch.set_num_threads(1)
         try:
-            return super().unit()
+            yield
         finally:
             self.torch.set_num_threads(threads)
 

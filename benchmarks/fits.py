@@ -95,7 +95,12 @@ def run_fits(names, quick=False, repeats=None, pause=None, log=None):
     for case in fit_cases(quick):
         if log:
             log(f"fit {case.dataset} ({case.epochs} epochs) ...")
-        data = _data(case)
+        try:
+            data = _data(case)
+        except ImportError as e:  # the data set ships in an optional package
+            if log:
+                log(f"    skipped: {e}")
+            continue
         times = {n: [] for n in names}
         accuracy = {}
         for r in range(repeats):

@@ -27,8 +27,7 @@ def run_peak(quick, pause):
 
 def run_case(case, names, data_cache, repeats, block_seconds, pause, peak):
     if case.group == "tiny":
-        names = [v for n in names
-                 for v in (n, contenders_mod.VARIANTS.get(n)) if v is not None]
+        names = [v for n in names for v in contenders_mod.TINY.get(n, (n,))]
     X, y = cases_mod.make_data(case, data_cache)
     built = [contenders_mod.make(name, case, X, y) for name in names]
     timed = measure(built, repeats=repeats, block_seconds=block_seconds, pause=pause, log=log)
@@ -56,7 +55,7 @@ def run(groups=GROUPS, names=contenders_mod.NAMES, quick=False, repeats=None,
         removed_overrides=None):
     """Run ``groups`` with the contenders ``names`` that are installed; return the result."""
     names = [n for n in names if contenders_mod.available(n)]
-    repeats = repeats or (2 if quick else 5)
+    repeats = repeats or (1 if quick else 5)
     block_seconds, pause = (0.02, 0.01) if quick else (0.3, 0.25)
     result = {"quick": quick, "repeats": repeats, "contenders": names,
               "machine": machine.describe(), "cases": [], "fits": []}
@@ -80,4 +79,5 @@ def run(groups=GROUPS, names=contenders_mod.NAMES, quick=False, repeats=None,
 
         result["fits"] = run_fits(names, quick, log=log)
     result["seconds"] = time.perf_counter() - t_start
+    result["machine"]["load_average_end"] = machine.load_average()
     return result

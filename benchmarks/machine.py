@@ -72,6 +72,11 @@ def versions() -> dict:
     return out
 
 
+def load_average():
+    """The 1, 5 and 15 minute load averages: how busy the shared host was (None elsewhere)."""
+    return list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+
+
 def describe() -> dict:
     """Everything about the machine and the software that a result depends on."""
     info = blas_info()
@@ -85,7 +90,7 @@ def describe() -> dict:
         "numpy_blas": numpy_blas_kernel(info),
         "blas_pools": info,
         "blas_overrides_set": {k: os.environ[k] for k in BLAS_OVERRIDES if k in os.environ},
-        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "load_average": load_average(),
     }
     try:
         import torch

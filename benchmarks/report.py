@@ -9,6 +9,10 @@ def _fmt(x, spec, none="—"):
     return none if x is None else format(x, spec)
 
 
+def _loads(values):
+    return "—" if not values else ", ".join(f"{x:.2f}" for x in values)
+
+
 def machine_lines(machine) -> list:
     v = machine["versions"]
     lines = [
@@ -19,7 +23,8 @@ def machine_lines(machine) -> list:
         f"scikit-learn {v['sklearn'] or 'not installed'}",
         f"- NumPy's BLAS: {machine['numpy_blas']}; PyTorch threads: "
         f"{machine.get('torch_threads', '—')}",
-        f"- load average at start: {', '.join(f'{x:.2f}' for x in machine['load_average'] or [])}",
+        f"- load average (1, 5, 15 min) at start: {_loads(machine.get('load_average'))}; at end: "
+        f"{_loads(machine.get('load_average_end'))}",
     ]
     removed = machine.get("blas_overrides_removed") or {}
     if removed:

@@ -9,6 +9,7 @@ The result per contender is the median over repeats of the time per unit.
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import math
 import statistics
@@ -16,11 +17,14 @@ import time
 
 
 def _timed(contender, units):
-    gc.collect()
-    t0 = time.perf_counter()
-    for _ in range(units):
-        contender.unit()
-    return (time.perf_counter() - t0) / units
+    """Seconds per unit over a block of ``units``, inside the contender's ``context()`` (a
+    setting held for the block, such as a thread count) where it has one."""
+    with getattr(contender, "context", contextlib.nullcontext)():
+        gc.collect()
+        t0 = time.perf_counter()
+        for _ in range(units):
+            contender.unit()
+        return (time.perf_counter() - t0) / units
 
 
 def measure(contenders, repeats=5, block_seconds=0.3, pause=0.25, log=None) -> dict:
@@ -30,6 +34,10 @@ def measure(contenders, repeats=5, block_seconds=0.3, pause=0.25, log=None) -> d
     One untimed unit per contender warms it up (first-call allocations, thread pools) and sizes
     its blocks to about ``block_seconds``.
     """
+    # Every block starts from a collected heap; freezing what exists now (the libraries'
+    # millions of objects) keeps each collection to what the contenders made since.
+    gc.collect()
+    gc.freeze()
     units = {}
     for c in contenders:
         t = _timed(c, 1)

@@ -269,10 +269,11 @@ class Activation(Layer):
             return dout * self.fn.df(self._x, y)
         if self.name == "relu":
             # dx = dout * 1(y > 0); the mask is float 0/1 where that is cheapest: sign(y) for
-            # small arrays (one same-dtype multiply), a boolean compare for large ones
+            # small arrays (one same-dtype multiply), a boolean compare for large ones; `out`
+            # goes positionally, which is a cheaper call
             if dout.size <= SMALL:
-                return xp.multiply(dout, xp.sign(y, out=ws[3]), out=ws[2])
-            return xp.multiply(dout, xp.greater(y, ws[1], out=ws[4]), out=ws[2])
+                return xp.multiply(dout, xp.sign(y, ws[3]), ws[2])
+            return xp.multiply(dout, xp.greater(y, ws[1], ws[4]), ws[2])
         return xp.multiply(dout, self.fn.df(self._x, y), out=ws[2])
 
 

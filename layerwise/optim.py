@@ -106,7 +106,7 @@ class SGD(Optimizer):
         lr = self.__dict__.get("_lr_cached")
         if lr is None or lr[0] != self.lr:
             lr = self._lr_array_for_step()
-        np.multiply(g, lr[1], out=tmp)
+        np.multiply(g, lr[1], tmp)  # `out` positionally: a cheaper call
         self.params -= tmp
 
 
