@@ -7,8 +7,9 @@ pass over it in batches. The harness times blocks of units.
 What each one runs:
 
 * layerwise: :class:`layerwise.train.Trainer`'s ``run_epoch``, the code ``lw.fit`` runs each
-  epoch: one shuffled gather of the data, then per minibatch ``Trainer.step`` (forward in
-  training mode, fused softmax loss, backward without the input gradient, L2 penalty, SGD).
+  epoch: a fresh permutation (small data gathered once, large data one minibatch at a time),
+  then per minibatch ``Trainer.step`` (forward in training mode, fused softmax loss, backward
+  without the input gradient, L2 penalty, SGD).
   Inference is the public ``net(X)``, which validates its input.
 * PyTorch (eager, CPU, float32): ``nn.Sequential`` of ``Linear``/``ReLU`` with the same initial
   weights (layerwise's state dict loads into it unchanged), ``CrossEntropyLoss``, and
@@ -29,7 +30,7 @@ In the tiny cases, where per-call overhead is everything:
 
 * PyTorch runs as ``torch-1thread``, with ``torch.set_num_threads(1)``. Tensors this small gain
   nothing from a second thread, and PyTorch's default pool of two stalls for milliseconds when
-  the host's other work takes a core (a step then measures 1-50 ms instead of ~0.1 ms), which
+  the host's other work takes a core (a step then measures 0.7-50 ms instead of ~0.1 ms), which
   would flatter layerwise; one thread is PyTorch at its quickest and steadiest here.
 * scikit-learn runs twice: as everywhere (one ``partial_fit`` call per epoch, its own loop),
   and as ``sklearn-per-step``, one ``partial_fit`` call per minibatch, the only way to advance

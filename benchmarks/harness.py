@@ -1,6 +1,7 @@
 """Run the benchmark cases and collect one JSON-able result."""
 from __future__ import annotations
 
+import statistics
 import sys
 import time
 
@@ -45,9 +46,13 @@ def run_case(case, names, data_cache, repeats, block_seconds, pause, peak):
             "percent_of_peak": None if gflops is None or not peak else 100 * gflops / peak,
             "units_per_block": t["units_per_block"], "times": t["times"]}
     if "layerwise" in timed:
+        # each repeat's blocks ran back to back, under the same load: the ratio is the median
+        # of the per-repeat ratios, which a change in the host's load halfway through shifts
+        # far less than a ratio of medians taken over different repeats would be
+        mine = timed["layerwise"]["times"]
         for name, t in timed.items():
             if name != "layerwise":
-                out["ratios"][name] = t["median"] / timed["layerwise"]["median"]
+                out["ratios"][name] = statistics.median(a / b for a, b in zip(t["times"], mine))
     return out
 
 

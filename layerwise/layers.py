@@ -14,7 +14,8 @@ A small net's step is bound by NumPy's cost per call (about half a microsecond),
 arithmetic, so the training paths avoid what makes a call slower: broadcasting (a bias is first
 copied into a batch-shaped buffer, then added), Python scalars and mixed dtypes in ufuncs (ReLU
 compares against a zero array), reductions along an axis (a bias gradient is ``ones @ dout``, one
-BLAS call), and ``np.matmul``'s overhead (``np.dot`` when the dtypes allow it).
+BLAS call), and the overhead of ``np.matmul`` and ``np.dot`` (the ``ndarray.dot`` method when
+the dtypes allow it).
 """
 from __future__ import annotations
 
