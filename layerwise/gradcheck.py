@@ -21,16 +21,16 @@ from . import losses as _losses
 def numerical_gradient(f, x, h=1e-5):
     """Central-difference gradient of the scalar ``f()`` with respect to array ``x``, which is
     perturbed in place and restored."""
-    grad = np.zeros_like(x, dtype=np.float64)
-    flat, gflat = x.reshape(-1), grad.reshape(-1)
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + h
+    grad = np.zeros(x.shape, dtype=np.float64)
+    # index by position: a parameter may be a strided view (see Sequential._bind_views)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
         fp = f()
-        flat[i] = old - h
+        x[i] = old - h
         fm = f()
-        flat[i] = old
-        gflat[i] = (fp - fm) / (2 * h)
+        x[i] = old
+        grad[i] = (fp - fm) / (2 * h)
     return grad
 
 

@@ -120,6 +120,23 @@ class Layer:
         return self.forward(x, train)
 
 
+def _weight_gradient(x, dout, grad):
+    """``grad[...] = dout^T x``, written straight into ``grad`` whatever its memory order.
+
+    Inside a network a weight's gradient is stored transposed (see
+    :meth:`~layerwise.network.Sequential._bind_views`), so ``grad.T = x^T dout`` is the product
+    of two row-major operands into a row-major result; a lone layer keeps the row-major form.
+    """
+    same = x.dtype is grad.dtype and dout.dtype is grad.dtype
+    grad_t = grad.T
+    if same and grad_t.flags.c_contiguous:
+        x.T.dot(dout, out=grad_t)
+    elif same and grad.flags.c_contiguous:
+        dout.T.dot(x, out=grad)
+    else:
+        xp.matmul(dout.T, x, out=grad)
+
+
 class Dense(Layer):
     r"""Fully-connected layer: every neuron takes a dot product with the whole input.
 
@@ -198,12 +215,10 @@ class Dense(Layer):
         # y = x W^T + b  =>  dW = dout^T x,  db = sum_n dout = 1^T dout,  dx = dout W
         x, w, grads = self._x, self.weight, self.grads
         ws = self._buffers.get(x.shape[0]) or self._workspace(x.shape[0])
-        if dout.dtype is w.dtype and x.dtype is w.dtype:
-            # the training step's case, written out: _mm's route, with one dtype check
-            dout.T.dot(x, out=grads["weight"])
+        _weight_gradient(x, dout, grads["weight"])
+        if dout.dtype is w.dtype:
             ws[3].dot(dout, out=grads["bias"])
         else:
-            xp.matmul(dout.T, x, out=grads["weight"])
             xp.sum(dout, axis=0, out=grads["bias"])
         if not input_grad:
             return None
@@ -375,7 +390,7 @@ class Maxout(Layer):
         dz = xp.zeros((n, self.out_features, self.k), dtype=dout.dtype)
         xp.put_along_axis(dz, self._arg, dout[..., None], axis=2)
         dz = dz.reshape(n, -1)
-        xp.matmul(dz.T, self._x, out=self.grads["weight"])
+        _weight_gradient(self._x, dz, self.grads["weight"])
         xp.sum(dz, axis=0, out=self.grads["bias"])
         return dz @ self.weight if input_grad else None
 
