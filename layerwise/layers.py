@@ -137,7 +137,32 @@ def _weight_gradient(x, dout, grad):
         xp.matmul(dout.T, x, out=grad)
 
 
-class Dense(Layer):
+class _NeuronLayer(Layer):
+    """Shared by the layers whose outputs are the seed's neurons (Dense, Maxout): each neuron
+    owns ``pieces`` rows of ``weight`` (dot products with the whole input) and their biases."""
+
+    param_names = ("weight", "bias")
+    is_weight_layer = True
+
+    def _init_params(self, in_features, out_features, pieces, init, dtype, rng):
+        self.in_features = _size("in_features", in_features)
+        self.out_features = _size("out_features", out_features)
+        rows = self.out_features * pieces
+        rng = np.random.default_rng() if rng is None else rng
+        self.weight = initialize(init, (rows, self.in_features), rng, dtype)
+        self.bias = xp.zeros(rows, dtype=dtype)
+        self.grads = {"weight": xp.zeros_like(self.weight), "bias": xp.zeros_like(self.bias)}
+        self._x = None
+
+    @property
+    def num_neurons(self):
+        return self.out_features
+
+    def output_size(self, input_size):
+        return self.out_features
+
+
+class Dense(_NeuronLayer):
     r"""Fully-connected layer: every neuron takes a dot product with the whole input.
 
     .. math:: y = x W^T + b
@@ -162,26 +187,10 @@ class Dense(Layer):
     ((2, 4), 16)
     """
 
-    param_names = ("weight", "bias")
-    is_weight_layer = True
-
     def __init__(self, in_features, out_features, init="he", dtype=np.float32, rng=None):
         super().__init__()
-        self.in_features = _size("in_features", in_features)
-        self.out_features = _size("out_features", out_features)
         self.init = init
-        rng = np.random.default_rng() if rng is None else rng
-        self.weight = initialize(init, (self.out_features, self.in_features), rng, dtype)
-        self.bias = xp.zeros(self.out_features, dtype=dtype)
-        self.grads = {"weight": xp.zeros_like(self.weight), "bias": xp.zeros_like(self.bias)}
-        self._x = None
-
-    @property
-    def num_neurons(self):
-        return self.out_features
-
-    def output_size(self, input_size):
-        return self.out_features
+        self._init_params(in_features, out_features, 1, init, dtype, rng)
 
     def config(self):
         return {"type": "Dense", "in_features": self.in_features,
@@ -336,7 +345,7 @@ class PReLU(Layer):
         return dout * xp.where(neg, self.weight, 1).astype(dout.dtype)
 
 
-class Maxout(Layer):
+class Maxout(_NeuronLayer):
     r"""Maxout units (Goodfellow et al. 2013): each neuron is the max of ``k`` linear pieces.
 
     .. math:: y_j = \max_{i<k} (w_{jk+i} \cdot x + b_{jk+i})
@@ -351,27 +360,13 @@ class Maxout(Layer):
     weight: ``(out_features * k, in_features)``, bias: ``(out_features * k,)``
     """
 
-    param_names = ("weight", "bias")
-    is_weight_layer = True
-
     def __init__(self, in_features, out_features, k=2, init="he", dtype=np.float32, rng=None):
         super().__init__()
         if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
             raise ValueError(f"maxout needs k >= 1 pieces, got {k!r}")
-        self.in_features = _size("in_features", in_features)
-        self.out_features, self.k = _size("out_features", out_features), int(k)
-        rng = np.random.default_rng() if rng is None else rng
-        self.weight = initialize(init, (self.out_features * self.k, self.in_features), rng, dtype)
-        self.bias = xp.zeros(self.out_features * self.k, dtype=dtype)
-        self.grads = {"weight": xp.zeros_like(self.weight), "bias": xp.zeros_like(self.bias)}
-        self._x = self._arg = None
-
-    @property
-    def num_neurons(self):
-        return self.out_features
-
-    def output_size(self, input_size):
-        return self.out_features
+        self.k = int(k)
+        self._init_params(in_features, out_features, self.k, init, dtype, rng)
+        self._arg = None
 
     def config(self):
         return {"type": "Maxout", "in_features": self.in_features,

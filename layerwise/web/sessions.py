@@ -262,7 +262,8 @@ class Session:
             if name == "train":
                 pre_train = pre
             if len(X) and np.isfinite(scores).all():
-                out[f"{name}_loss"] = float(loss_fn(scores, y, validate=False)[0])
+                with np.errstate(over="ignore"):  # the fast softmax falls back on overflow
+                    out[f"{name}_loss"] = float(loss_fn(scores, y, validate=False)[0])
                 out[f"{name}_acc"] = float((scores.argmax(axis=1) == y).mean())
             else:
                 out[f"{name}_loss"] = out[f"{name}_acc"] = None
