@@ -75,7 +75,8 @@ def test_divergence_keeps_good_files(data, tmp_path):
     bad = net()
     lw.fit(bad, X, y, epochs=1, progress=False, checkpoint=ckpt, seed=0)
     ckpt_before = ckpt.read_bytes()
-    with pytest.raises(lw.TrainingDiverged, match="learning rate|lr"):
+    with pytest.raises(lw.TrainingDiverged, match="learning rate|lr"), \
+            pytest.warns(RuntimeWarning, match="different lr"):
         lw.fit(bad, X * 1e30, y, lr=1e30, epochs=5, progress=False, resume=ckpt, checkpoint=ckpt)
     assert np.isfinite(bad.flat_params).all()
     assert model.read_bytes() == before
