@@ -187,7 +187,7 @@ class Dense(_NeuronLayer):
     ((2, 4), 16)
     """
 
-    def __init__(self, in_features, out_features, init="he", dtype=np.float32, rng=None):
+    def __init__(self, in_features, out_features, init="he", dtype=xp.float32, rng=None):
         super().__init__()
         self.init = init
         self._init_params(in_features, out_features, 1, init, dtype, rng)
@@ -320,7 +320,7 @@ class PReLU(Layer):
 
     param_names = ("weight",)
 
-    def __init__(self, num_parameters, init=0.25, dtype=np.float32):
+    def __init__(self, num_parameters, init=0.25, dtype=xp.float32):
         super().__init__()
         self.num_parameters = _size("num_parameters", num_parameters)
         self.weight = xp.full(self.num_parameters, init, dtype=dtype)
@@ -360,7 +360,7 @@ class Maxout(_NeuronLayer):
     weight: ``(out_features * k, in_features)``, bias: ``(out_features * k,)``
     """
 
-    def __init__(self, in_features, out_features, k=2, init="he", dtype=np.float32, rng=None):
+    def __init__(self, in_features, out_features, k=2, init="he", dtype=xp.float32, rng=None):
         super().__init__()
         if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
             raise ValueError(f"maxout needs k >= 1 pieces, got {k!r}")
@@ -454,7 +454,7 @@ class GaussianNoise(Layer):
 LAYER_TYPES = {cls.__name__: cls for cls in (Dense, Activation, PReLU, Maxout, Dropout, GaussianNoise)}
 
 
-def layer_from_config(cfg: dict, dtype=np.float32, rng=None) -> Layer:
+def layer_from_config(cfg: dict, dtype=xp.float32, rng=None) -> Layer:
     """Rebuild a layer from :meth:`Layer.config` (weights are loaded separately)."""
     cfg = dict(cfg)
     kind = cfg.pop("type", None)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 
 from .activations import sigmoid, softplus
 from .backend import xp
@@ -37,17 +36,17 @@ def _rows(n):
     """``arange(n)``, cached: it indexes the correct-class scores on every step."""
     a = _ARANGE.get(n)
     if a is None:
-        a = _ARANGE[n] = np.arange(n)
+        a = _ARANGE[n] = xp.arange(n)
     return a
 
 
 # -- input checks -------------------------------------------------------------------------------
 def _as_scores(scores):
     """``scores`` as a float array: integer scores would make the in-place gradient steps fail."""
-    scores = np.asarray(scores)
+    scores = xp.asarray(scores)
     if scores.dtype.kind not in "biuf":
         raise TypeError(f"scores must hold real numbers, got dtype {scores.dtype}")
-    return scores if scores.dtype.kind == "f" else scores.astype(np.float64)
+    return scores if scores.dtype.kind == "f" else scores.astype(xp.float64)
 
 
 def _check_scores(scores, ndim=(2,)):
@@ -56,31 +55,31 @@ def _check_scores(scores, ndim=(2,)):
                          f"shape {scores.shape}")
     if scores.shape[0] == 0:
         raise ValueError(f"scores must hold at least one sample, got shape {scores.shape}")
-    if not np.isfinite(scores.sum()) and not np.isfinite(scores).all():
-        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(scores))[0])
+    if not xp.isfinite(scores.sum()) and not xp.isfinite(scores).all():
+        bad = tuple(int(i) for i in xp.argwhere(~xp.isfinite(scores))[0])
         raise ValueError(f"scores contain NaN or inf (first at index {bad}: {scores[bad]}); "
                          "expected finite scores: the network diverged or its input was not "
                          "finite")
 
 
 def _check_labels(y, n, num_classes=None, allowed=None):
-    y = np.asarray(y)
+    y = xp.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.shape != (n,):
         raise ValueError(f"labels must have shape ({n},) to match the scores, got {y.shape}")
     if y.dtype.kind == "f":
-        if not np.isfinite(y).all() or not (y == np.round(y)).all():
+        if not xp.isfinite(y).all() or not (y == xp.round(y)).all():
             raise ValueError(f"labels must be integers, got non-integer values such as "
-                             f"{y[~(np.isfinite(y) & (y == np.round(y)))][:3].tolist()}")
+                             f"{y[~(xp.isfinite(y) & (y == xp.round(y)))][:3].tolist()}")
     elif y.dtype.kind not in "biu":
         raise ValueError(f"labels must be integers, got dtype {y.dtype}")
-    y = y.astype(np.int64, copy=False)
+    y = y.astype(xp.int64, copy=False)
     if num_classes is not None and n and (y.min() < 0 or y.max() >= num_classes):
         bad = y[(y < 0) | (y >= num_classes)]
         raise ValueError(f"labels must lie in [0, {num_classes - 1}] for {num_classes} classes, "
                          f"got {bad[:5].tolist()}")
-    if allowed is not None and not np.isin(y, allowed).all():
+    if allowed is not None and not xp.isin(y, allowed).all():
         raise ValueError(f"labels must be in {set(allowed)}, got {sorted(set(y.tolist()))[:6]}")
     return y
 
@@ -89,7 +88,7 @@ def _check_labels(y, n, num_classes=None, allowed=None):
 def softmax(scores):
     """Row-wise softmax, computed stably from logits (the max is subtracted first)."""
     z = scores - scores.max(axis=1, keepdims=True)
-    e = np.exp(z)
+    e = xp.exp(z)
     return e / e.sum(axis=1, keepdims=True)
 
 
@@ -105,7 +104,7 @@ def _softmax_consts(n, c, dtype):
     if consts is None:
         if len(_SOFTMAX_CONSTS) >= 64:
             _SOFTMAX_CONSTS.clear()
-        offsets = np.arange(n) * c
+        offsets = xp.arange(n) * c
         consts = (offsets, offsets[:, None].copy(), xp.ones(c, dtype), xp.ones(n, dtype),
                   xp.full(n, n, dtype), xp.full(n, 1.0 / n, dtype))
         for a in consts:
@@ -173,7 +172,7 @@ def multiclass_hinge(scores, y, validate=True):
     n = scores.shape[0]
     rows = _rows(n)
     margins = scores - scores[rows, y][:, None] + 1.0
-    np.maximum(margins, 0, out=margins)
+    xp.maximum(margins, 0, out=margins)
     margins[rows, y] = 0
     loss = float(margins.sum()) / n
     # every violated margin pushes its class up and the correct class down
@@ -215,11 +214,11 @@ def binary_hinge(scores, y, validate=True):
         if (y == 0).any() and (y == -1).any():
             raise ValueError("binary_hinge labels must be all in {0, 1} or all in {-1, +1}, "
                              "got both 0 and -1")
-    t = np.where(y > 0, 1.0, -1.0).astype(s.dtype)
+    t = xp.where(y > 0, 1.0, -1.0).astype(s.dtype)
     n = s.shape[0]
     margin = 1.0 - t * s
-    loss = float(np.maximum(margin, 0).sum()) / n
-    d = np.where(margin > 0, -t, 0.0).astype(s.dtype) / n
+    loss = float(xp.maximum(margin, 0).sum()) / n
+    d = xp.where(margin > 0, -t, 0.0).astype(s.dtype) / n
     return loss, d.reshape(scores.shape)
 
 
@@ -230,14 +229,14 @@ def mse(scores, y, validate=True):
     if validate:
         scores = _as_scores(scores)
         _check_scores(scores, ndim=(1, 2))
-        y = np.asarray(y, dtype=scores.dtype)
+        y = xp.asarray(y, dtype=scores.dtype)
         if y.shape != scores.shape and y.reshape(-1).shape != scores.reshape(-1).shape:
             raise ValueError(f"targets must have the shape of the scores {scores.shape}, got "
                              f"{y.shape}")
-        if not np.isfinite(y).all():
+        if not xp.isfinite(y).all():
             raise ValueError("targets contain NaN or inf")
     diff = scores - y.reshape(scores.shape)
-    loss = float(np.vdot(diff, diff)) / diff.size
+    loss = float(xp.vdot(diff, diff)) / diff.size
     return loss, diff * (2.0 / diff.size)
 
 
@@ -297,4 +296,4 @@ def penalty(net, reg, reg_type="l2"):
     if reg == 0:
         return 0.0
     w = net.flat_params[net.weight_slice]
-    return 0.5 * reg * float(np.vdot(w, w)) if reg_type == "l2" else reg * float(np.abs(w).sum())
+    return 0.5 * reg * float(xp.vdot(w, w)) if reg_type == "l2" else reg * float(xp.abs(w).sum())

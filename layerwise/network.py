@@ -35,7 +35,7 @@ def _ones(n, dtype):
 
 def check_input(X, in_features, dtype):
     """Validate a batch ``(N, D)`` or one vector ``(D,)``; return it 2-D in ``dtype``."""
-    X = np.asarray(X)
+    X = xp.asarray(X)
     if X.dtype.kind not in "biuf":
         raise TypeError(f"X must hold real numbers, got dtype {X.dtype}")
     if X.ndim not in (1, 2):
@@ -45,16 +45,16 @@ def check_input(X, in_features, dtype):
         raise ValueError(f"X has {X2.shape[1]} features per sample, but the network expects "
                          f"{in_features} (got shape {X.shape})")
     given = X2
-    with np.errstate(over="ignore", invalid="ignore"):
+    with xp.errstate(over="ignore", invalid="ignore"):
         X2 = X2.astype(dtype, copy=False)
         # a finite sum proves every entry finite; only a non-finite one needs the elementwise look.
         # The sum is taken as X @ 1, then over the rows: a BLAS product, which reads a large
         # batch about twice as fast as X.sum() (it is a fifth of a 3072-100-10 forward pass)
-        if X2.size and not np.isfinite(X2.dot(_ones(X2.shape[1], X2.dtype)).sum()) \
-                and not np.isfinite(X2).all():
-            bad = tuple(np.argwhere(~np.isfinite(X2))[0])
-            if np.isfinite(given[bad]):
-                raise ValueError(f"X holds values too large for {np.dtype(dtype)} (row {bad[0]}, "
+        if X2.size and not xp.isfinite(X2.dot(_ones(X2.shape[1], X2.dtype)).sum()) \
+                and not xp.isfinite(X2).all():
+            bad = tuple(xp.argwhere(~xp.isfinite(X2))[0])
+            if xp.isfinite(given[bad]):
+                raise ValueError(f"X holds values too large for {xp.dtype(dtype)} (row {bad[0]}, "
                                  f"column {bad[1]}: {given[bad]}); rescale the data")
             raise ValueError(f"X contains NaN or inf (first at row {bad[0]}, column {bad[1]}: "
                              f"{given[bad]})")
@@ -95,7 +95,7 @@ class Sequential:
         dtypes = {getattr(layer, name).dtype for _, layer, name in entries}
         if len(dtypes) > 1:
             raise ValueError(f"all parameters must share one dtype, got {sorted(map(str, dtypes))}")
-        self.dtype = dtypes.pop() if dtypes else np.dtype(np.float32)
+        self.dtype = dtypes.pop() if dtypes else xp.dtype(xp.float32)
         total = sum(getattr(layer, name).size for _, layer, name in entries)
         self.flat_params = xp.zeros(total, dtype=self.dtype)
         self.flat_grads = xp.zeros(total, dtype=self.dtype)
@@ -125,7 +125,7 @@ class Sequential:
         row-major matrices, which OpenBLAS runs about 20% faster here than the transposed forms.
         """
         for layer, name, offset, shape in self._slots.values():
-            size = int(np.prod(shape))
+            size = int(xp.prod(shape))
             views = [flat[offset:offset + size] for flat in (self.flat_params, self.flat_grads)]
             if len(shape) == 2:
                 views = [v.reshape(shape[::-1]).T for v in views]
@@ -168,7 +168,7 @@ class Sequential:
 
     def load_state_dict(self, state: dict):
         """Copy parameters in from ``state`` (NumPy or torch tensors), checking keys and shapes."""
-        state = {k: (v.detach().cpu().numpy() if hasattr(v, "detach") else np.asarray(v))
+        state = {k: (v.detach().cpu().numpy() if hasattr(v, "detach") else xp.asarray(v))
                  for k, v in state.items()}
         missing = sorted(set(self._slots) - set(state))
         extra = sorted(set(state) - set(self._slots))
@@ -246,7 +246,7 @@ class Sequential:
         out = self._forward(X2, train)
         if train:
             out = out.copy()  # the last layer's workspace is reused by the next step
-        return out[0] if np.ndim(X) == 1 else out
+        return out[0] if xp.ndim(X) == 1 else out
 
     __call__ = forward
 
@@ -263,7 +263,7 @@ class Sequential:
         or ``None`` with ``input_grad=False``, which skips the first layer's input gradient that
         a training step does not need.
         """
-        dout = np.asarray(dout, dtype=self.dtype)
+        dout = xp.asarray(dout, dtype=self.dtype)
         last = next((l for l in reversed(self.layers) if hasattr(l, "_x")), None)
         x = getattr(last, "_x", None)
         if x is None:
@@ -296,7 +296,7 @@ class Sequential:
         """Class index of the highest score (or of score > 0 for a single output)."""
         scores = self.forward(X)
         if scores.shape[-1] == 1:
-            return (scores[..., 0] > 0).astype(np.int64)
+            return (scores[..., 0] > 0).astype(xp.int64)
         return scores.argmax(axis=-1)
 
     # -- architecture as data ---------------------------------------------------------------
@@ -357,11 +357,11 @@ class Network(Sequential):
     (26, 308310)
     """
 
-    def __init__(self, sizes, activation="relu", dropout=0.0, init="auto", dtype=np.float32,
+    def __init__(self, sizes, activation="relu", dropout=0.0, init="auto", dtype=xp.float32,
                  seed=None, maxout_k=2):
         sizes = list(sizes) if isinstance(sizes, (list, tuple)) else sizes
         if (not isinstance(sizes, list) or len(sizes) < 2
-                or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0
+                or not all(isinstance(s, (int, xp.integer)) and not isinstance(s, bool) and s > 0
                            for s in sizes)):
             raise ValueError("sizes must be a list of at least two positive integers "
                              f"[inputs, hidden..., outputs], got {sizes!r}")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 import numbers
 
-import numpy as np
 
 from .backend import xp
 
@@ -66,7 +65,7 @@ class Optimizer:
         self.t, self.lr, self.base_lr = int(state["t"]), float(state["lr"]), float(state["base_lr"])
         for name in self._state_names:
             value = state.get(name)
-            setattr(self, name, None if value is None else np.array(value, dtype=self.params.dtype))
+            setattr(self, name, None if value is None else xp.array(value, dtype=self.params.dtype))
         return self
 
 
@@ -98,7 +97,7 @@ class SGD(Optimizer):
                 self.velocity *= self.momentum
                 self.velocity += g
             if self.nesterov:
-                np.multiply(self.velocity, self.momentum, out=tmp)
+                xp.multiply(self.velocity, self.momentum, out=tmp)
                 tmp += g
                 g = tmp
             else:
@@ -106,7 +105,7 @@ class SGD(Optimizer):
         lr = self.__dict__.get("_lr_cached")
         if lr is None or lr[0] != self.lr:
             lr = self._lr_array_for_step()
-        np.multiply(g, lr[1], tmp)  # `out` positionally: a cheaper call
+        xp.multiply(g, lr[1], tmp)  # `out` positionally: a cheaper call
         self.params -= tmp
 
 
@@ -137,11 +136,11 @@ class Adagrad(Optimizer):
     def step(self):
         g, tmp = self.grads, self._tmp
         self.t += 1
-        np.multiply(g, g, out=tmp)
+        xp.multiply(g, g, out=tmp)
         self.sum += tmp
-        np.sqrt(self.sum, out=tmp)
+        xp.sqrt(self.sum, out=tmp)
         tmp += self.eps
-        np.divide(g, tmp, out=tmp)
+        xp.divide(g, tmp, out=tmp)
         tmp *= self.lr
         self.params -= tmp
 
@@ -161,16 +160,16 @@ class RMSprop(Optimizer):
         g, tmp = self.grads, self._tmp
         self.t += 1
         self.square_avg *= self.alpha
-        np.multiply(g, g, out=tmp)
+        xp.multiply(g, g, out=tmp)
         tmp *= 1 - self.alpha
         self.square_avg += tmp
-        np.sqrt(self.square_avg, out=tmp)
+        xp.sqrt(self.square_avg, out=tmp)
         tmp += self.eps
-        np.divide(g, tmp, out=tmp)
+        xp.divide(g, tmp, out=tmp)
         if self.momentum:
             self.buffer *= self.momentum
             self.buffer += tmp
-            np.multiply(self.buffer, self.lr, out=tmp)
+            xp.multiply(self.buffer, self.lr, out=tmp)
         else:
             tmp *= self.lr
         self.params -= tmp
@@ -197,16 +196,16 @@ class Adam(Optimizer):
         self.t += 1
         b1, b2 = self.beta1, self.beta2
         self.m *= b1
-        np.multiply(g, 1 - b1, out=tmp)
+        xp.multiply(g, 1 - b1, out=tmp)
         self.m += tmp
         self.v *= b2
-        np.multiply(g, g, out=tmp)
+        xp.multiply(g, g, out=tmp)
         tmp *= 1 - b2
         self.v += tmp
-        np.sqrt(self.v, out=tmp)
+        xp.sqrt(self.v, out=tmp)
         tmp /= math.sqrt(1 - b2 ** self.t)
         tmp += self.eps
-        np.divide(self.m, tmp, out=tmp)
+        xp.divide(self.m, tmp, out=tmp)
         tmp *= self.lr / (1 - b1 ** self.t)
         self.params -= tmp
 
@@ -239,7 +238,7 @@ class StepDecay(Schedule):
     """Multiply by ``gamma`` every ``step_size`` epochs (``torch.optim.lr_scheduler.StepLR``)."""
 
     def __init__(self, step_size=10, gamma=0.1):
-        if not isinstance(step_size, (int, np.integer)) or step_size < 1:
+        if not isinstance(step_size, (int, xp.integer)) or step_size < 1:
             raise ValueError(f"step_size must be a positive integer, got {step_size!r}")
         self.step_size, self.gamma = int(step_size), float(gamma)
 
