@@ -417,7 +417,7 @@ def main(argv=None) -> int:
         print(f"layerwise lab: {e}", file=sys.stderr)
         return EXIT_FAILED
     print(summary_table(doc))
-    print(f"report: {Path(args.out) / 'index.html'}")
+    print(f"report: {(Path(args.out) / 'index.html').resolve()}")
     return EXIT_FAILED if doc["meta"]["failed"] else EXIT_OK
 
 
