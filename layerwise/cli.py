@@ -135,7 +135,7 @@ def cmd_train(args):
     if args.save:
         if pre is not None:
             fold_standardization(net, pre)  # the saved model takes the data as it comes
-        meta = {"data": str(args.data), "loss": args.loss,
+        meta = {"data": str(args.data), "loss": args.loss, "seed": str(args.seed),
                 "history": json.dumps(history.to_dict())}
         lw.save(net, args.save, metadata=meta)
         print(f"saved {args.save}")
@@ -159,7 +159,11 @@ def cmd_evaluate(args):
     import layerwise as lw
 
     net, meta = _load_model(args.model)
-    ds = _load_data(args.data, args.seed)
+    # the split the model was trained on, so that "test" holds only samples it never saw
+    seed, stored = args.seed, meta.get("seed", "0")
+    if seed is None:
+        seed = int(stored) if stored.lstrip("-").isdigit() else 0
+    ds = _load_data(args.data, seed)
     loss = meta.get("loss", "softmax")
     for split, X, y in (("train", ds.X_train, ds.y_train), ("test", ds.X_test, ds.y_test)):
         if len(X):
@@ -308,34 +312,47 @@ def build_parser():
 
     s = sub.add_parser("summary", help="print a network's layers, neurons and parameters")
     s.add_argument("sizes", help="layer sizes, input first, e.g. 3-4-4-1")
-    s.add_argument("--activation", default="relu", choices=activations)
-    s.add_argument("--dropout", type=probability, default=0.0)
+    s.add_argument("--activation", default="relu", choices=activations,
+                   help="hidden units' activation (default: relu)")
+    s.add_argument("--dropout", type=probability, default=0.0,
+                   help="probability of dropping each hidden unit in training (default: 0)")
     s.set_defaults(func=cmd_summary)
 
     s = sub.add_parser("demo", help="the seed's two nets, and the spiral learned by a ReLU net")
-    s.add_argument("--epochs", type=int, default=2000)
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--epochs", type=positive_int, default=2000,
+                   help="epochs of full-batch training on the spiral (default: 2000)")
+    s.add_argument("--seed", type=int, default=0, help="seed of the data and weights (default: 0)")
     s.set_defaults(func=cmd_demo)
 
     s = sub.add_parser("train", help="train a network on a data set and save it")
     s.add_argument("--data", required=True,
                    help="a data set name (spiral, digits, mnist, ...) or a CSV/NPZ/IDX file or "
                         "CIFAR-10 folder")
-    s.add_argument("--layers", help="sizes, input first, e.g. 64-100-10 (default D-100-C)")
-    s.add_argument("--activation", default="relu", choices=activations)
-    s.add_argument("--loss", default="softmax", choices=LOSSES[:4])
-    s.add_argument("--optimizer", default="sgd", choices=list(OPTIMIZERS))
+    s.add_argument("--layers",
+                   help="sizes, input first, e.g. 64-100-10 (default D-100-C: C classes, or 1 "
+                        "output for the binary losses)")
+    s.add_argument("--activation", default="relu", choices=activations,
+                   help="hidden units' activation (default: relu)")
+    s.add_argument("--loss", default="softmax", choices=LOSSES[:4],
+                   help="default: softmax; logistic and binary_hinge need two classes and end "
+                        "the layers in 1")
+    s.add_argument("--optimizer", default="sgd", choices=list(OPTIMIZERS), help="default: sgd")
     s.add_argument("--lr", type=positive_float, default=None,
                    help="learning rate (default: 0.1 for sgd, momentum and nesterov; the "
                         "optimizer's own default otherwise)")
-    s.add_argument("--reg", type=non_negative_float, default=0.0, help="regularization strength")
-    s.add_argument("--reg-type", default="l2", choices=REG_TYPES)
+    s.add_argument("--reg", type=non_negative_float, default=0.0,
+                   help="regularization strength on the weights (default: 0; L2 is "
+                        "reg/2*sum(W**2))")
+    s.add_argument("--reg-type", default="l2", choices=REG_TYPES, help="default: l2")
     s.add_argument("--dropout", type=probability, default=0.0,
                    help="probability of dropping each hidden unit in training")
-    s.add_argument("--epochs", type=positive_int, default=20)
-    s.add_argument("--batch-size", type=positive_int, default=64)
-    s.add_argument("--val-fraction", type=probability, default=0.0)
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--epochs", type=positive_int, default=20, help="default: 20")
+    s.add_argument("--batch-size", type=positive_int, default=64, help="default: 64")
+    s.add_argument("--val-fraction", type=probability, default=0.0,
+                   help="hold out this share of the training data for validation (default: 0)")
+    s.add_argument("--seed", type=int, default=0,
+                   help="seed of the data, its train/test split, the weights and the minibatch "
+                        "order (default: 0)")
     s.add_argument("--no-standardize", dest="standardize", action="store_false",
                    help="train on the raw inputs (default: standardize with training statistics)")
     s.add_argument("--checkpoint", help="write a checkpoint here after every epoch")
@@ -346,21 +363,24 @@ def build_parser():
     s.set_defaults(func=cmd_train)
 
     s = sub.add_parser("evaluate", help="loss and accuracy of a saved model on a data set")
-    s.add_argument("model")
-    s.add_argument("--data", required=True)
-    s.add_argument("--seed", type=int, default=0, help="seed of the train/test split")
+    s.add_argument("model", help="a model file saved by layerwise train --save")
+    s.add_argument("--data", required=True, help="a data set name or file, as for train")
+    s.add_argument("--seed", type=int, default=None,
+                   help="seed of the data and its train/test split (default: the --seed the "
+                        "model was trained with, as stored in its file; else 0)")
     s.set_defaults(func=cmd_evaluate)
 
     s = sub.add_parser("predict", help="predict the rows of a CSV file; CSV to stdout")
-    s.add_argument("model")
+    s.add_argument("model", help="a model file saved by layerwise train --save")
     s.add_argument("input", help="CSV with one sample per row (a header row is allowed)")
     s.add_argument("--proba", action="store_true", help="class probabilities instead of labels")
     s.set_defaults(func=cmd_predict)
 
     s = sub.add_parser("export", help="export a saved model to ONNX or a PyTorch state dict")
-    s.add_argument("model")
-    s.add_argument("--onnx", metavar="FILE")
-    s.add_argument("--torch", metavar="FILE")
+    s.add_argument("model", help="a model file saved by layerwise train --save")
+    s.add_argument("--onnx", metavar="FILE", help="write an ONNX model here")
+    s.add_argument("--torch", metavar="FILE",
+                   help="write a torch state dict here (needs torch)")
     s.set_defaults(func=cmd_export)
 
     s = sub.add_parser("lab", add_help=False,
@@ -368,22 +388,27 @@ def build_parser():
     s.set_defaults(func=cmd_lab, passthrough=True)
 
     s = sub.add_parser("serve", help="the playground: build and train nets live in a browser")
-    s.add_argument("--port", type=int, default=8000, help="0 takes a free port")
-    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000,
+                   help="port to listen on (default: 8000; 0 takes a free port)")
+    s.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     s.add_argument("--allow-remote", action="store_true",
                    help="required to bind an address other than loopback")
-    s.add_argument("--no-browser", action="store_true")
+    s.add_argument("--no-browser", action="store_true",
+                   help="print the URL without opening a browser")
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("sweep", help="train over a grid of hyperparameters, in parallel")
-    s.add_argument("--data", required=True)
+    s.add_argument("--data", required=True, help="a data set name or file, as for train")
     s.add_argument("--layers", required=True, help="sizes, input first, e.g. 64-100-10")
     s.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2",
-                   help="a hyperparameter and its values: lr, reg, dropout, activation, "
-                        "batch_size, epochs, optimizer (repeatable)")
-    s.add_argument("--epochs", type=int, default=20)
-    s.add_argument("--seeds", type=int, default=1, help="seeds per grid point")
-    s.add_argument("--jobs", type=int, default=-1)
+                   help="a hyperparameter and its values: lr, reg, reg_type, dropout, "
+                        "activation, batch_size, epochs, optimizer (repeatable)")
+    s.add_argument("--epochs", type=positive_int, default=20,
+                   help="epochs, unless the grid names them (default: 20)")
+    s.add_argument("--seeds", type=positive_int, default=1,
+                   help="seeds per grid point (default: 1)")
+    s.add_argument("--jobs", type=int, default=-1,
+                   help="parallel runs (default: -1, one per core)")
     s.add_argument("--out", help="write the results as CSV")
     s.set_defaults(func=cmd_sweep)
 

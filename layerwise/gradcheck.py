@@ -49,10 +49,37 @@ def _rng_layers(net):
 def gradcheck(net, X, y, loss="softmax", reg=0.0, reg_type="l2", h=1e-5, check_input=True):
     """Compare backpropagation with central differences on a float64 network.
 
-    Dropout masks and input noise are held fixed by replaying their generators' state, so the
-    same random draw is used by every evaluation.
+    The objective is the loss on ``(X, y)`` in training mode plus the weight penalty. Dropout
+    masks and input noise are held fixed by replaying their generators' state, so the same
+    random draw is used by every evaluation. Each parameter entry is perturbed in place and
+    restored; the network's gradients are left holding the analytic ones.
 
-    Returns ``{parameter name: relative error}``, plus ``"input"`` for ``dL/dX``.
+    Parameters
+    ----------
+    net : Sequential or Network
+        Built with ``dtype=np.float64``.
+    X : array (N, D)
+    y : array
+        Labels or targets, as the loss takes them.
+    loss : str, default "softmax"
+        A name from :data:`layerwise.losses.LOSSES`.
+    reg : float, default 0.0
+    reg_type : {"l2", "l1"}, default "l2"
+    h : float, default 1e-5
+        The central-difference step.
+    check_input : bool, default True
+        Also check ``dL/dX``.
+
+    Returns
+    -------
+    dict
+        ``{parameter name: relative error}`` (state-dict names), plus ``"input"`` for
+        ``dL/dX`` when ``check_input``; the error is defined in the module docstring.
+
+    Raises
+    ------
+    ValueError
+        When the network is not float64, or for an unknown loss.
     """
     if net.dtype != np.float64:
         raise ValueError(f"gradcheck needs a float64 network (dtype=np.float64), got {net.dtype}")

@@ -91,7 +91,14 @@ def save(net, path, metadata=None):
     ------
     ValueError
         When a parameter holds NaN or inf (such a file could not be loaded), or the metadata
-        is not string to string. The file at ``path``, if any, is left untouched.
+        is not string to string or uses a reserved key. The file at ``path``, if any, is left
+        untouched.
+    TypeError
+        When ``net`` is not a layerwise Sequential or Network.
+    FileNotFoundError
+        When the folder of ``path`` does not exist.
+    ImportError
+        Without ``safetensors`` (``pip install layerwise[io]``).
     """
     if not isinstance(net, Sequential):
         raise TypeError(f"save expects a layerwise Sequential or Network, got "
@@ -630,6 +637,23 @@ def export_onnx(net, path, opset=DEFAULT_OPSET):
     """Write ``net`` to ``path`` as an ONNX model (see :func:`to_onnx`); atomically.
 
     The model passes ``onnx.checker.check_model`` before anything is written.
+
+    Parameters
+    ----------
+    net : Sequential or Network
+    path : str or os.PathLike
+        Conventionally ending in ``.onnx``. Its folder must exist.
+    opset : int, default 17
+        The ONNX opset to write, from 13 to the newest the installed ``onnx`` knows.
+
+    Raises
+    ------
+    TypeError
+        When ``net`` is not a layerwise Sequential or Network.
+    ValueError
+        For an opset outside that range.
+    ImportError
+        Without ``onnx`` (``pip install layerwise[io]``).
 
     >>> import os, tempfile
     >>> from layerwise import Network

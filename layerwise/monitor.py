@@ -22,7 +22,12 @@ _UNIT_LAYERS = (Activation, PReLU, Maxout)
 
 def hidden_activations(net, X, batch_size=4096):
     """``{layer index: (pre-activation, output)}`` for every hidden non-linearity, in evaluation
-    mode. The pre-activation of a Maxout layer is its winning piece (its output)."""
+    mode. The pre-activation of a Maxout layer is its winning piece (its output).
+
+    The layer index is the non-linearity's position in ``net.layers`` (1 for the first hidden
+    ReLU of a :class:`~layerwise.network.Network`), the key every monitor here uses. ``X`` is
+    ``(N, D)``; both arrays of an entry are ``(N, units)``, computed ``batch_size`` rows at a time.
+    """
     X = np.asarray(X, dtype=net.dtype)
     chunks = {}
     for start in range(0, max(len(X), 1), batch_size):

@@ -61,6 +61,18 @@ def check_input(X, in_features, dtype):
     return X2
 
 
+def _check_widths(layers):
+    """Each layer must take as many inputs as the layer before it gives."""
+    width = None
+    for i, layer in enumerate(layers):
+        takes = getattr(layer, "in_features", getattr(layer, "num_parameters", None))
+        if takes is not None and width is not None and takes != width:
+            raise ValueError(f"layer {i} ({layer!r}) takes {takes} inputs, but the layer before "
+                             f"it gives {width}")
+        if takes is not None or width is not None:
+            width = layer.output_size(takes if width is None else width)
+
+
 class Sequential:
     """Layers applied in order; the container for any feed-forward stack.
 
@@ -68,6 +80,19 @@ class Sequential:
     (``flat_grads``); each layer's ``weight``/``bias`` are views into them. Weights come first
     and biases after, so weight decay touches one contiguous slice (``weight_slice``) and an
     optimizer step is a handful of array operations, however many layers there are.
+
+    Parameters
+    ----------
+    *layers : Layer
+        At least one; the state-dict keys are their positions (``"0.weight"``, ...). Layer
+        widths are not checked against each other here: a mismatch fails at the first forward.
+
+    Raises
+    ------
+    TypeError
+        For an argument that is not a layerwise Layer.
+    ValueError
+        For no layers, or layers whose parameters differ in dtype.
 
     >>> import numpy as np
     >>> net = Sequential(Dense(2, 3, rng=np.random.default_rng(0)), Activation("tanh"), Dense(3, 1))
@@ -83,6 +108,7 @@ class Sequential:
                 raise TypeError(f"layer {i} must be a layerwise Layer, got {type(layer).__name__}")
         if not layers:
             raise ValueError("a network needs at least one layer, got none")
+        _check_widths(layers)
         self.layers = list(layers)
         self._flatten()
 
@@ -233,7 +259,9 @@ class Sequential:
             f"{self.depth}-layer network, input of {self.in_features} (the input layer is not "
             f"counted)", line, fmt(head), line, *map(fmt, rows), line,
             f"neurons: {self.num_neurons:,}   parameters: {self.num_params:,} "
-            f"({n_weights:,} weights + {self.num_params - n_weights:,} biases and others)",
+            f"({n_weights:,} weights + {self.num_params - n_weights:,} "
+            + ("biases and PReLU slopes)" if any(isinstance(l, PReLU) for l in self.layers)
+               else "biases)"),
         ])
 
     # -- forward and backward ---------------------------------------------------------------
@@ -347,6 +375,13 @@ class Network(Sequential):
     seed : int or numpy.random.Generator, optional
         Draws the initial weights and dropout masks; the same seed gives the same net.
     maxout_k : int, default 2
+        Pieces per Maxout unit (used only with ``activation="maxout"``).
+
+    Raises
+    ------
+    ValueError
+        For sizes that are not at least two positive integers, an unknown activation or
+        init, a dtype other than float32/float64, or a dropout outside [0, 1).
 
     Examples
     --------

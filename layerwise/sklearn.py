@@ -186,9 +186,15 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         Softmax cross-entropy, or the multiclass SVM loss (then ``predict_proba`` is absent).
     alpha, batch_size, learning_rate_init, max_iter, tol, early_stopping, validation_fraction,
     n_iter_no_change, random_state, warm_start
-        As in :class:`sklearn.neural_network.MLPClassifier`.
+        As in :class:`sklearn.neural_network.MLPClassifier` (defaults 1e-4, "auto" =
+        min(200, n_samples), 1e-3, 200, 1e-4, False, 0.1, 10, None, False); ``alpha`` becomes
+        layerwise's ``reg = alpha / batch_size``.
     optimizer : str, default "adam"
+        A name from :data:`layerwise.optim.OPTIMIZERS`, run at ``learning_rate_init``.
     dropout : float, default 0.0
+        Probability of dropping each hidden unit in training.
+
+    The network trains in float32 when ``X`` is float32, in float64 otherwise.
 
     Attributes
     ----------

@@ -49,9 +49,11 @@ def run_point(data, sizes, params, seed):
 
 
 def main(args):
-    from joblib import Parallel, delayed
-
     from .cli import UsageError, parse_sizes
+    from .optional import require
+
+    joblib = require("joblib", "dist", "layerwise sweep")
+    Parallel, delayed = joblib.Parallel, joblib.delayed
 
     try:
         grid = parse_grid(args.grid)

@@ -64,6 +64,21 @@ def test_train_evaluate_predict_export_round_trip(tmp_path, capsys):
     assert status == 0 and (tmp_path / "m.onnx").exists()
 
 
+def test_evaluate_uses_the_split_the_model_was_trained_on(tmp_path, capsys):
+    model = tmp_path / "iris.safetensors"
+    status, out, _ = run(capsys, "train", "--data", "iris", "--layers", "4-16-3", "--epochs", "3",
+                         "--seed", "3", "--quiet", "--save", str(model))
+    assert status == 0, out
+    train_test = re.search(r"test accuracy ([\d.]+)%", out).group(1)
+    status, out, _ = run(capsys, "evaluate", str(model), "--data", "iris")
+    assert status == 0
+    assert re.search(r"test: .*accuracy ([\d.]+)%", out).group(1) == train_test
+    # seed 0 splits iris differently (what evaluate measured before it read the stored seed)
+    status, out, _ = run(capsys, "evaluate", str(model), "--data", "iris", "--seed", "0")
+    assert status == 0
+    assert re.search(r"test: .*accuracy ([\d.]+)%", out).group(1) != train_test
+
+
 @pytest.mark.parametrize("argv, status, message", [
     (["summary", "3-0-1"], 2, "positive integers"),
     (["train", "--data", "no-such-set"], 2, "unknown data set"),

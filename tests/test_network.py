@@ -266,3 +266,15 @@ def test_learns_circles():
     assert train(lw.Network([2, 10, 2], seed=0), X, y, lr=0.5, steps=500) >= 0.98
     assert train(lw.Network([2, 10, 1], activation="tanh", seed=0), X, y, loss="binary_hinge",
                  lr=0.5, steps=500) >= 0.98
+
+
+def test_layer_widths_must_chain():
+    with pytest.raises(ValueError, match=r"layer 2 .* takes 4 inputs, but the layer before it gives 3"):
+        lw.Sequential(lw.Dense(2, 3), lw.Activation("relu"), lw.Dense(4, 2))
+    with pytest.raises(ValueError, match="takes 4 inputs"):
+        lw.Sequential(lw.Dense(2, 3), lw.PReLU(4))
+
+
+def test_summary_names_what_the_parameters_are():
+    assert lw.Network([3, 4, 2]).summary().endswith("(20 weights + 6 biases)")
+    assert "biases and PReLU slopes" in lw.Network([3, 4, 2], activation="prelu").summary()
