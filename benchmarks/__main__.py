@@ -23,11 +23,11 @@ from .machine import BLAS_OVERRIDES
 _CHILD = "LAYERWISE_BENCH_REMOVED"
 
 
-def parse_args(argv):
+def parse_args(argv, prog="python -m benchmarks"):
     from .contenders import NAMES
     from .harness import GROUPS
 
-    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0],
+    p = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true",
                    help="tiny sizes and one short block per contender: a smoke run in seconds")
@@ -59,9 +59,9 @@ def _reexec_without_blas_overrides(argv):
     os.execve(sys.executable, [sys.executable, "-m", "benchmarks", *argv], env)
 
 
-def main(argv=None) -> int:
+def main(argv=None, prog="python -m benchmarks") -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = parse_args(argv)
+    args = parse_args(argv, prog)
     if not args.keep_blas_env:
         _reexec_without_blas_overrides(argv)
     removed = json.loads(os.environ.get(_CHILD, "{}"))

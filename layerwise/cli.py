@@ -266,7 +266,7 @@ def cmd_sweep(args):
 def cmd_bench(args, rest):
     from benchmarks.__main__ import main as bench_main
 
-    return bench_main(rest)
+    return bench_main(rest, prog="layerwise bench")
 
 
 # -- the parser -----------------------------------------------------------------------------------

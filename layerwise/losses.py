@@ -62,7 +62,7 @@ def _check_scores(scores, ndim=(2,)):
                          "finite")
 
 
-def _check_labels(y, n, num_classes=None, allowed=None):
+def _check_labels(y, n, num_classes=None, allowed=None, allowed_text=None):
     y = xp.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
@@ -80,7 +80,8 @@ def _check_labels(y, n, num_classes=None, allowed=None):
         raise ValueError(f"labels must lie in [0, {num_classes - 1}] for {num_classes} classes, "
                          f"got {bad[:5].tolist()}")
     if allowed is not None and not xp.isin(y, allowed).all():
-        raise ValueError(f"labels must be in {set(allowed)}, got {sorted(set(y.tolist()))[:6]}")
+        expected = allowed_text or str(set(allowed))
+        raise ValueError(f"labels must be {expected}, got {sorted(set(y.tolist()))[:6]}")
     return y
 
 
@@ -197,7 +198,7 @@ def binary_logistic(scores, y, validate=True):
     """Binary Softmax (logistic regression): cross-entropy of ``sigmoid(score)``, y in {0, 1}."""
     scores, s = _binary_scores(scores, validate)
     if validate:
-        y = _check_labels(y, s.shape[0], allowed=(0, 1))
+        y = _check_labels(y, s.shape[0], allowed=(0, 1), allowed_text="in {0, 1}")
     y = y.astype(s.dtype, copy=False)
     n = s.shape[0]
     # -log sigmoid(s) for y=1, -log(1 - sigmoid(s)) = softplus(s) for y=0
@@ -210,7 +211,8 @@ def binary_hinge(scores, y, validate=True):
     """Binary SVM: ``max(0, 1 - t*score)`` with ``t = +-1``; y in {0, 1} or {-1, +1}."""
     scores, s = _binary_scores(scores, validate)
     if validate:
-        y = _check_labels(y, s.shape[0], allowed=(-1, 0, 1))
+        y = _check_labels(y, s.shape[0], allowed=(-1, 0, 1),
+                          allowed_text="all in {0, 1} or all in {-1, +1}")
         if (y == 0).any() and (y == -1).any():
             raise ValueError("binary_hinge labels must be all in {0, 1} or all in {-1, +1}, "
                              "got both 0 and -1")

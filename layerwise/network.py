@@ -394,7 +394,7 @@ class Network(Sequential):
 
     def __init__(self, sizes, activation="relu", dropout=0.0, init="auto", dtype=xp.float32,
                  seed=None, maxout_k=2):
-        sizes = list(sizes) if isinstance(sizes, (list, tuple)) else sizes
+        sizes = list(sizes) if isinstance(sizes, (list, tuple, xp.ndarray)) else sizes
         if (not isinstance(sizes, list) or len(sizes) < 2
                 or not all(isinstance(s, (int, xp.integer)) and not isinstance(s, bool) and s > 0
                            for s in sizes)):

@@ -278,3 +278,7 @@ def test_layer_widths_must_chain():
 def test_summary_names_what_the_parameters_are():
     assert lw.Network([3, 4, 2]).summary().endswith("(20 weights + 6 biases)")
     assert "biases and PReLU slopes" in lw.Network([3, 4, 2], activation="prelu").summary()
+
+
+def test_sizes_may_be_a_numpy_array():
+    assert lw.Network(np.array([3, 4, 2])).num_params == 26
