@@ -143,8 +143,10 @@ ACTIVATIONS: dict[str, ActivationFn] = {
                      lambda x, y: xp.where(y > 0, 1.0, LEAKY_SLOPE).astype(y.dtype),
                      (-math.inf, math.inf), False, False, False,
                      f"f(x) = x if x >= 0 else {LEAKY_SLOPE} x"),
-        ActivationFn("elu", _elu, lambda x, y: xp.where(y > 0, 1.0, y + 1.0).astype(y.dtype),
-                     (-1.0, math.inf), False, True, False, "f(x) = x if x > 0 else e^x - 1"),
+        # ELU's slope from x, not as y + 1: that would round e^x to 0 below x = -37
+        ActivationFn("elu", _elu,
+                     lambda x, y: xp.where(x > 0, 1.0, xp.exp(xp.minimum(x, 0))).astype(y.dtype),
+                     (-1.0, math.inf), False, True, True, "f(x) = x if x > 0 else e^x - 1"),
         ActivationFn("softplus", softplus, lambda x, y: sigmoid(x),
                      (0.0, math.inf), False, False, True, "f(x) = log(1 + e^x)"),
         ActivationFn("gelu", _gelu, _d_gelu,
