@@ -19,7 +19,8 @@ def atomic_writer(path, mode="wb"):
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise FileNotFoundError(f"cannot write {str(path)!r}: folder {str(folder)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    # the writer's process id in the name lets a later write tell a dead writer's leftovers
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=folder)
     try:
         # mkstemp makes the file private (0600); give it the mode an ordinary open() would
         os.chmod(tmp, _file_mode(path))
@@ -33,6 +34,30 @@ def atomic_writer(path, mode="wb"):
             os.unlink(tmp)
         raise
     _fsync_dir(folder)
+    _remove_leftovers(folder, path.name)
+
+
+def _remove_leftovers(folder, name):
+    """Delete temporary files that writers of ``name`` killed mid-write (SIGKILL, power cut)
+    left behind; a file whose writer is still alive is left alone."""
+    prefix = f".{name}."
+    for entry in os.listdir(folder):
+        if not (entry.startswith(prefix) and entry.endswith(".tmp")):
+            continue
+        pid = entry[len(prefix):].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(folder, entry))
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
 
 
 def atomic_write(path, data: bytes):

@@ -37,3 +37,22 @@ def test_a_failing_write_leaves_the_old_file_and_no_temporary(tmp_path):
 def test_missing_folder_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         atomic_write(tmp_path / "nope" / "a.bin", b"x")
+
+
+def test_a_killed_writers_leftovers_are_removed_by_the_next_write(tmp_path):
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead_pid = int(dead.stdout)
+    leftover = tmp_path / f".ckpt.npz.{dead_pid}.abc123.tmp"
+    leftover.write_bytes(b"half a checkpoint")
+    live = tmp_path / f".ckpt.npz.{os.getpid()}.def456.tmp"  # a writer still at work
+    live.write_bytes(b"in progress")
+    other = tmp_path / f".other.npz.{dead_pid}.x.tmp"  # another file's business
+    other.write_bytes(b"x")
+    atomic_write(tmp_path / "ckpt.npz", b"whole")
+    assert not leftover.exists()
+    assert live.exists() and other.exists()
+    assert (tmp_path / "ckpt.npz").read_bytes() == b"whole"
