@@ -94,7 +94,7 @@ def _apply(pre, X):
 def fold_standardization(net, pre):
     """Fold ``x -> (x - mean) / scale`` into the first weight layer, so that the saved model
     takes raw inputs: ``W' = W / scale`` and ``b' = b - W' @ mean`` (exact up to rounding)."""
-    first = net.layers[net._first_weight_index]
+    first = next(layer for layer in net.layers if layer.is_weight_layer)
     mean, scale = np.asarray(pre["mean"]), np.asarray(pre["scale"])
     w = first.weight.astype(np.float64) / scale
     first.bias[...] = first.bias - w @ mean

@@ -71,13 +71,6 @@ class Layer:
         return state
 
     # -- workspace -------------------------------------------------------------------------
-    def _buffer(self, key, shape, dtype):
-        """A reusable array for ``key``; reallocated only when the shape changes."""
-        buf = self._buffers.get(key)
-        if buf is None or buf.shape != shape or buf.dtype != dtype:
-            buf = self._buffers[key] = xp.empty(shape, dtype=dtype)
-        return buf
-
     def _new_workspace(self, key, arrays):
         """Keep ``arrays`` (a list) as the workspace for ``key``, a batch shape: an epoch's
         shorter last batch then has its own and does not evict the full-size one."""

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 
-
 from .activations import sigmoid, softplus
 from .backend import xp
 
@@ -288,14 +287,18 @@ def regularization(net, reg, reg_type="l2"):
         tmp, reg_w = xp.empty_like(w), xp.asarray(reg, w.dtype)
     if reg_type == "l2":
         g += xp.multiply(w, reg_w, tmp)
-        return 0.5 * reg * float(w.dot(w))
-    g += xp.multiply(xp.sign(w, out=tmp), reg_w, out=tmp)
-    return reg * float(xp.abs(w).sum())
+    else:
+        g += xp.multiply(xp.sign(w, out=tmp), reg_w, out=tmp)
+    return _penalty_of(w, reg, reg_type)
 
 
 def penalty(net, reg, reg_type="l2"):
     """The regularization loss alone, without touching gradients."""
     if reg == 0:
         return 0.0
-    w = net.flat_params[net.weight_slice]
-    return 0.5 * reg * float(xp.vdot(w, w)) if reg_type == "l2" else reg * float(xp.abs(w).sum())
+    return _penalty_of(net.flat_params[net.weight_slice], reg, reg_type)
+
+
+def _penalty_of(w, reg, reg_type):
+    """``reg/2 * sum(w**2)`` (L2) or ``reg * sum(|w|)`` (L1) of the flat weight vector ``w``."""
+    return 0.5 * reg * float(w.dot(w)) if reg_type == "l2" else reg * float(xp.abs(w).sum())

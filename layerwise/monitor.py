@@ -20,9 +20,34 @@ from .layers import Activation, Maxout, PReLU
 _UNIT_LAYERS = (Activation, PReLU, Maxout)
 
 
+def forward_probe(net, X):
+    """One evaluation-mode pass that keeps what the monitors look at.
+
+    Returns ``(scores, units)`` where ``units`` is ``{layer index: (unit input, output)}`` for
+    every hidden non-linearity. The unit input decides whether a unit is active: a ReLU-like
+    unit's input, or a Maxout unit's winning piece (its output).
+    """
+    units, h, last = {}, X, len(net.layers) - 1
+    for i, layer in enumerate(net.layers):
+        out = layer.forward(h, train=False)
+        if i < last and isinstance(layer, _UNIT_LAYERS):
+            units[i] = (out if isinstance(layer, Maxout) else h, out)
+        h = out
+    return h, units
+
+
+def ever_active(unit_input):
+    """Per unit, whether its input is positive on any sample: ``(N, units) -> (units,)``.
+
+    A unit that never is is dead: for ReLU it passes no gradient and cannot recover; leaky ReLU
+    and PReLU units still pass a small gradient.
+    """
+    return (unit_input > 0).any(axis=0)
+
+
 def hidden_activations(net, X, batch_size=4096):
-    """``{layer index: (pre-activation, output)}`` for every hidden non-linearity, in evaluation
-    mode. The pre-activation of a Maxout layer is its winning piece (its output).
+    """``{layer index: (unit input, output)}`` for every hidden non-linearity, in evaluation
+    mode (see :func:`forward_probe`).
 
     The layer index is the non-linearity's position in ``net.layers`` (1 for the first hidden
     ReLU of a :class:`~layerwise.network.Network`), the key every monitor here uses. ``X`` is
@@ -31,12 +56,8 @@ def hidden_activations(net, X, batch_size=4096):
     X = np.asarray(X, dtype=net.dtype)
     chunks = {}
     for start in range(0, max(len(X), 1), batch_size):
-        h = X[start:start + batch_size]
-        for i, layer in enumerate(net.layers[:-1]):
-            pre = h
-            h = layer.forward(h, train=False)
-            if isinstance(layer, _UNIT_LAYERS):
-                chunks.setdefault(i, []).append((pre if not isinstance(layer, Maxout) else h, h))
+        for i, pair in forward_probe(net, X[start:start + batch_size])[1].items():
+            chunks.setdefault(i, []).append(pair)
     return {i: (np.concatenate([c[0] for c in v]), np.concatenate([c[1] for c in v]))
             for i, v in chunks.items()}
 
@@ -48,7 +69,7 @@ def dead_fraction(net, X) -> dict:
     passes a small gradient; Maxout units always pass gradient to their winning piece and are
     reported by whether their output is ever positive. Returns ``{layer index: fraction}``.
     """
-    return {i: float((pre <= 0).all(axis=0).mean())
+    return {i: float(1.0 - ever_active(pre).mean())
             for i, (pre, _) in hidden_activations(net, X).items()}
 
 

@@ -84,15 +84,15 @@ class Sequential:
     Parameters
     ----------
     *layers : Layer
-        At least one; the state-dict keys are their positions (``"0.weight"``, ...). Layer
-        widths are not checked against each other here: a mismatch fails at the first forward.
+        At least one; the state-dict keys are their positions (``"0.weight"``, ...). Each layer
+        must take as many inputs as the layer before it gives.
 
     Raises
     ------
     TypeError
         For an argument that is not a layerwise Layer.
     ValueError
-        For no layers, or layers whose parameters differ in dtype.
+        For no layers, layers whose widths do not chain, or parameters that differ in dtype.
 
     >>> import numpy as np
     >>> net = Sequential(Dense(2, 3, rng=np.random.default_rng(0)), Activation("tanh"), Dense(3, 1))
@@ -137,7 +137,8 @@ class Sequential:
         self._bind_views()
         for key, (layer, name, _, _) in self._slots.items():
             getattr(layer, name)[...] = initial[key]
-        # computed once: a small net's training step counts microseconds
+        # the first layer holding parameters (a PReLU may come before any Dense): no layer below
+        # it needs an input gradient. Computed once: a small net's step counts microseconds
         self._first_param_index = next((i for i, l in enumerate(self.layers) if l.param_names), 0)
         self._names = sorted(self._slots, key=lambda k: (int(k.split(".")[0]), k.split(".")[1]
                                                          != "weight"))
@@ -313,12 +314,6 @@ class Sequential:
             if dout is None:
                 return None
         return dout
-
-    @property
-    def _first_weight_index(self):
-        # the first layer holding parameters (a PReLU may come before any Dense): no layer
-        # below it needs an input gradient, and every layer above it does
-        return self._first_param_index
 
     def predict(self, X):
         """Class index of the highest score (or of score > 0 for a single output)."""

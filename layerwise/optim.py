@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 import numbers
 
-
 from .backend import xp
 
 
@@ -41,15 +40,18 @@ class Optimizer:
         self.base_lr = self.lr
         self.t = 0  # steps taken
         self._tmp = xp.empty_like(self.params)
+        self._lr_cached = None  # (lr, lr as a 0-d array), see _lr_array
 
     def step(self):
         raise NotImplementedError
 
-    def _lr_array_for_step(self):
-        """``(lr, lr as a 0-d array of the parameters' dtype)``, kept until ``lr`` changes: the
-        array gives the same product as the Python float in a cheaper NumPy call."""
-        self._lr_cached = (self.lr, xp.asarray(self.lr, self.params.dtype))
-        return self._lr_cached
+    def _lr_array(self):
+        """``lr`` as a 0-d array of the parameters' dtype, kept until ``lr`` changes: the array
+        gives the same product as the Python float in a cheaper NumPy call."""
+        cached = self._lr_cached
+        if cached is None or cached[0] != self.lr:
+            cached = self._lr_cached = (self.lr, xp.asarray(self.lr, self.params.dtype))
+        return cached[1]
 
     _state_names: tuple = ()
 
@@ -102,10 +104,7 @@ class SGD(Optimizer):
                 g = tmp
             else:
                 g = self.velocity
-        lr = self.__dict__.get("_lr_cached")
-        if lr is None or lr[0] != self.lr:
-            lr = self._lr_array_for_step()
-        xp.multiply(g, lr[1], tmp)  # `out` positionally: a cheaper call
+        xp.multiply(g, self._lr_array(), tmp)  # `out` positionally: a cheaper call
         self.params -= tmp
 
 

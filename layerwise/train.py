@@ -26,8 +26,7 @@ import numpy as np
 from . import losses, optim
 from .callbacks import (Checkpoint, EarlyStopping, LearningRateSchedule, architecture,
                         describe_architecture, load_checkpoint)
-from .layers import Maxout
-from .monitor import _UNIT_LAYERS
+from .monitor import ever_active, forward_probe
 from .network import check_input
 
 __all__ = ["fit", "evaluate", "accuracy", "Trainer", "History", "TrainingDiverged"]
@@ -443,19 +442,13 @@ def _sweep(net, X, y=None, loss_fn=None, want_acc=False, want_dead=False):
     n = X.shape[0]
     total, correct = 0.0, 0
     alive = {}
-    units = [i for i, layer in enumerate(net.layers[:-1]) if isinstance(layer, _UNIT_LAYERS)] \
-        if want_dead else []
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for start in range(0, n, EVAL_CHUNK):
-            h = X[start:start + EVAL_CHUNK]
-            for i, layer in enumerate(net.layers):
-                out = layer.forward(h, train=False)
-                if i in units:
-                    # a unit is alive once its input (a Maxout's output) is positive anywhere
-                    pre = out if isinstance(layer, Maxout) else h
-                    seen = (pre > 0).any(axis=0)
+            h, units = forward_probe(net, X[start:start + EVAL_CHUNK])
+            if want_dead:
+                for i, (pre, _) in units.items():
+                    seen = ever_active(pre)
                     alive[i] = seen if i not in alive else (alive[i] | seen)
-                h = out
             yc = None if y is None else y[start:start + EVAL_CHUNK]
             if loss_fn is not None:
                 total += loss_fn(h, yc, validate=False)[0] * h.shape[0]
@@ -463,7 +456,7 @@ def _sweep(net, X, y=None, loss_fn=None, want_acc=False, want_dead=False):
                 correct += int(_correct(h, yc))
     return (total / n if loss_fn is not None else None,
             correct / n if want_acc else None,
-            {i: float(1.0 - alive[i].mean()) for i in units})
+            {i: float(1.0 - a.mean()) for i, a in alive.items()})
 
 
 def _correct(scores, y):

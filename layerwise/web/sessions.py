@@ -39,14 +39,14 @@ import time
 import numpy as np
 
 import layerwise as lw
-from ..layers import Activation, Dense, GaussianNoise, Maxout, PReLU
+from ..layers import Dense, GaussianNoise, Maxout
 from ..losses import softmax
+from ..monitor import ever_active, forward_probe
 from ..train import Trainer, TrainingDiverged
 from .setup import MULTICLASS_SETS, Setup
 
 REGION = 100  # the decision-region grid is REGION x REGION
 UNIT = 20  # each neuron's heatmap is UNIT x UNIT
-_UNIT_LAYERS = (Activation, PReLU, Maxout)
 
 
 def make_data(setup: Setup):
@@ -237,15 +237,8 @@ class Session:
     # -- what the page draws -------------------------------------------------------------------
     def _probe(self, X):
         """Eval-mode forward pass keeping each hidden layer's input and output."""
-        pre, post = [], []
-        h = X
-        for layer in self.net.layers:
-            out = layer.forward(h, train=False)
-            if isinstance(layer, _UNIT_LAYERS):
-                pre.append(out if isinstance(layer, Maxout) else h)
-                post.append(out)
-            h = out
-        return pre, post, h
+        h, units = forward_probe(self.net, X)
+        return [u[0] for u in units.values()], [u[1] for u in units.values()], h
 
     def evaluate(self):
         """Data loss and accuracy on the training and test sets, and the dead ReLUs.
@@ -268,7 +261,7 @@ class Session:
             else:
                 out[f"{name}_loss"] = out[f"{name}_acc"] = None
         relu = self.setup.activation == "relu"
-        dead = [(~(p > 0).any(axis=0)) if relu else np.zeros(p.shape[1], bool) for p in pre_train]
+        dead = [~ever_active(p) if relu else np.zeros(p.shape[1], bool) for p in pre_train]
         out["dead_units"] = [d.astype(int).tolist() for d in dead]
         out["dead"] = [float(d.mean()) if relu else None for d in dead]
         return out
