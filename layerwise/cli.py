@@ -75,27 +75,22 @@ def _load_data(name, seed):
         raise UsageError(str(e)) from None
 
 
-def _preprocess(ds, standardize):
-    """Standardize with training statistics; return the transform to store with the model."""
-    if not standardize:
-        return None
-    mean = ds.X_train.mean(axis=0)
-    scale = ds.X_train.std(axis=0)
-    scale[scale == 0] = 1.0
-    return {"mean": mean.tolist(), "scale": scale.tolist()}
+def _standardizer(ds, standardize):
+    """A :class:`~layerwise.data.Standardizer` fitted on the training split, or None."""
+    from .data import Standardizer
+
+    return Standardizer().fit(ds.X_train) if standardize else None
 
 
-def _apply(pre, X):
-    if pre is None:
-        return X
-    return (np.asarray(X, dtype=np.float64) - np.asarray(pre["mean"])) / np.asarray(pre["scale"])
+def _apply(scaler, X):
+    return X if scaler is None else scaler.transform(X)
 
 
-def fold_standardization(net, pre):
+def fold_standardization(net, scaler):
     """Fold ``x -> (x - mean) / scale`` into the first weight layer, so that the saved model
     takes raw inputs: ``W' = W / scale`` and ``b' = b - W' @ mean`` (exact up to rounding)."""
     first = next(layer for layer in net.layers if layer.is_weight_layer)
-    mean, scale = np.asarray(pre["mean"]), np.asarray(pre["scale"])
+    mean, scale = np.asarray(scaler.mean_), np.asarray(scaler.scale_)
     w = first.weight.astype(np.float64) / scale
     first.bias[...] = first.bias - w @ mean
     first.weight[...] = w
@@ -118,8 +113,8 @@ def cmd_train(args):
     if sizes[-1] != out:
         raise UsageError(f"--layers ends with {sizes[-1]} outputs but the {args.loss!r} loss on "
                          f"{args.data!r} needs {out}")
-    pre = _preprocess(ds, args.standardize)
-    X_train, X_test = _apply(pre, ds.X_train), _apply(pre, ds.X_test)
+    scaler = _standardizer(ds, args.standardize)
+    X_train, X_test = _apply(scaler, ds.X_train), _apply(scaler, ds.X_test)
     net = lw.Network(sizes, activation=args.activation, dropout=args.dropout, seed=args.seed)
     history = lw.fit(net, X_train, ds.y_train, loss=args.loss, optimizer=args.optimizer,
                      lr=default_lr(args.optimizer, args.lr), epochs=args.epochs, batch_size=args.batch_size, reg=args.reg,
@@ -133,8 +128,8 @@ def cmd_train(args):
         line += f", test accuracy {test['accuracy']:.2%} ({len(X_test)} samples)"
     print(line)
     if args.save:
-        if pre is not None:
-            fold_standardization(net, pre)  # the saved model takes the data as it comes
+        if scaler is not None:
+            fold_standardization(net, scaler)  # the saved model takes the data as it comes
         meta = {"data": str(args.data), "loss": args.loss, "seed": str(args.seed),
                 "history": json.dumps(history.to_dict())}
         lw.save(net, args.save, metadata=meta)

@@ -32,11 +32,10 @@ def run_point(data, sizes, params, seed):
     """Train one grid point with one seed; return its settings and accuracies."""
     import layerwise as lw
 
-    ds = lw.data.load(data, seed=0)
-    mean, scale = ds.X_train.mean(0), ds.X_train.std(0)
-    scale[scale == 0] = 1
-    Xtr, Xte = (ds.X_train - mean) / scale, (ds.X_test - mean) / scale
     from .cli import default_lr
+
+    ds = lw.data.load(data, seed=0)
+    Xtr, Xte = lw.data.standardize(ds.X_train, ds.X_test)
 
     p = dict(params)
     p["lr"] = default_lr(p.get("optimizer", "sgd"), p.get("lr"))
