@@ -6,7 +6,7 @@ pass over it in batches. The harness times blocks of units.
 
 What each one runs:
 
-* layerwise: :class:`layerwise.train.Trainer`'s ``run_epoch``, the code ``lw.fit`` runs each
+* layerwise: :class:`layerwise.training.trainer.Trainer`'s ``run_epoch``, the code ``lw.fit`` runs each
   epoch: a fresh permutation (small data gathered once, large data one minibatch at a time),
   then per minibatch ``Trainer.step`` (forward in training mode, fused softmax loss, backward
   without the input gradient, L2 penalty, SGD).
@@ -45,6 +45,7 @@ import warnings
 import numpy as np
 
 import layerwise as lw
+from layerwise.training.trainer import EPOCH_GATHER_BYTES
 
 NAMES = ("layerwise", "torch", "sklearn")
 #: what each contender runs as in the tiny cases
@@ -81,7 +82,7 @@ class Layerwise:
         self.case = case
         self.net = lw.Network(case.sizes, activation="relu", dtype=np.float32, seed=0)
         if case.kind == "train":
-            self.trainer = lw.train.Trainer(self.net, loss="softmax", optimizer="sgd",
+            self.trainer = lw.Trainer(self.net, loss="softmax", optimizer="sgd",
                                             lr=case.lr, reg=case.reg, reg_type="l2",
                                             batch_size=case.batch, seed=0)
             self.X, self.y = self.trainer.prepare(X, y)
@@ -132,7 +133,7 @@ class Torch:
                     self.model(self.X[start:end])
             return None
         perm = torch.from_numpy(self.rng.permutation(len(self.X)))
-        per_epoch = self.X.numel() * self.X.element_size() <= lw.train.EPOCH_GATHER_BYTES
+        per_epoch = self.X.numel() * self.X.element_size() <= EPOCH_GATHER_BYTES
         if per_epoch:
             Xs, ys = self.X[perm], self.y[perm]
         else:

@@ -9,19 +9,21 @@ last digit and fast on a CPU.
 >>> net.depth, net.num_neurons, net.num_params
 (3, 9, 41)
 """
-from . import activations, data, init, losses, monitor, optim  # noqa: F401
-from .gradcheck import gradcheck  # noqa: F401
+from . import data  # noqa: F401
+from .engine import activations, init, losses, monitor, optim  # noqa: F401
+from .engine.gradcheck import gradcheck  # noqa: F401
 from .io import ModelFileError, export_onnx, load, save, to_torch  # noqa: F401
-from .layers import Activation, Dense, Dropout, GaussianNoise, Maxout, PReLU  # noqa: F401
-from .network import Network, Sequential, from_config  # noqa: F401
-from .neuron import Neuron  # noqa: F401
-from .train import History, Trainer, TrainingDiverged, evaluate, fit  # noqa: F401
+from .engine.layers import Activation, Dense, Dropout, GaussianNoise, Maxout, PReLU  # noqa: F401
+from .engine.network import Network, Sequential, from_config  # noqa: F401
+from .engine.neuron import Neuron  # noqa: F401
+from .training.trainer import (History, Trainer, TrainingDiverged, accuracy, evaluate,  # noqa: F401
+                               fit)
 
 __all__ = [
     "activations", "data", "init", "losses", "monitor", "optim",
     "Network", "Sequential", "from_config", "Neuron",
     "Activation", "Dense", "Dropout", "GaussianNoise", "Maxout", "PReLU",
-    "fit", "evaluate", "Trainer", "History", "TrainingDiverged", "gradcheck",
+    "fit", "evaluate", "accuracy", "Trainer", "History", "TrainingDiverged", "gradcheck",
     "save", "load", "export_onnx", "to_torch", "ModelFileError",
 ]
 __version__ = "0.1.0"

@@ -172,8 +172,8 @@ def cmd_predict(args):
     scores = net.forward(X)
     w = sys.stdout
     if args.proba:
-        from .activations import sigmoid
-        from .losses import softmax
+        from .engine.activations import sigmoid
+        from .engine.losses import softmax
 
         if scores.shape[1] == 1:
             p1 = sigmoid(scores[:, 0].astype(np.float64))
@@ -232,7 +232,7 @@ def cmd_export(args):
     if args.torch:
         import torch
 
-        from .fileio import atomic_writer
+        from .io.atomic import atomic_writer
 
         with atomic_writer(args.torch) as f:
             torch.save(net.to_torch().state_dict(), f)
@@ -285,9 +285,9 @@ probability = _number(float, 0.0, True, 1.0, what="a probability in [0, 1)")
 
 
 def build_parser():
-    from .activations import ACTIVATIONS, LAYER_ACTIVATIONS
-    from .losses import LOSSES, REG_TYPES
-    from .optim import OPTIMIZERS
+    from .engine.activations import ACTIVATIONS, LAYER_ACTIVATIONS
+    from .engine.losses import LOSSES, REG_TYPES
+    from .engine.optim import OPTIMIZERS
 
     activations = list(ACTIVATIONS) + list(LAYER_ACTIVATIONS)
     common = argparse.ArgumentParser(add_help=False)

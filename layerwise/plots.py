@@ -128,7 +128,7 @@ def activation_curves(names=None, x=None, derivatives=True, ncols=3):
     Parameters
     ----------
     names : list of str, optional
-        Names from :data:`layerwise.activations.ACTIVATIONS`; default all but ``identity``.
+        Names from :data:`layerwise.engine.activations.ACTIVATIONS`; default all but ``identity``.
     x : array, optional
         Where to evaluate; default 801 points on [-5, 5].
     derivatives : bool, default True
@@ -139,7 +139,7 @@ def activation_curves(names=None, x=None, derivatives=True, ncols=3):
     -------
     Figure
     """
-    from . import activations as act
+    from .engine import activations as act
 
     names = [n for n in act.ACTIVATIONS if n != "identity"] if names is None else list(names)
     fns = [act.get(n) for n in names]

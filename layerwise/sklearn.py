@@ -34,10 +34,10 @@ try:
 except ImportError as e:  # pragma: no cover - depends on the environment
     raise ImportError("layerwise.sklearn needs scikit-learn: pip install 'layerwise[sklearn]'") from e
 
-from . import activations as act
-from .network import Network
-from .optim import OPTIMIZERS
-from .train import Trainer
+from .engine import activations as act
+from .engine.network import Network
+from .engine.optim import OPTIMIZERS
+from .training.trainer import Trainer
 
 
 class _BaseMLP(BaseEstimator):
@@ -190,7 +190,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         min(200, n_samples), 1e-3, 200, 1e-4, False, 0.1, 10, None, False); ``alpha`` becomes
         layerwise's ``reg = alpha / batch_size``.
     optimizer : str, default "adam"
-        A name from :data:`layerwise.optim.OPTIMIZERS`, run at ``learning_rate_init``.
+        A name from :data:`layerwise.engine.optim.OPTIMIZERS`, run at ``learning_rate_init``.
     dropout : float, default 0.0
         Probability of dropping each hidden unit in training.
 
@@ -259,7 +259,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     @available_if(lambda self: self.loss == "softmax")
     def predict_proba(self, X):
         """Softmax probabilities ``(n_samples, n_classes)`` (softmax loss only)."""
-        from .losses import softmax
+        from .engine.losses import softmax
 
         return softmax(self._scores(X))
 

@@ -13,7 +13,7 @@ import sys
 import numpy as np
 
 import layerwise as lw
-from layerwise.callbacks import Callback
+from layerwise.training.callbacks import Callback
 
 
 class Announce(Callback):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import layerwise as lw
-from layerwise.activations import ACTIVATIONS, LEAKY_SLOPE, log_sigmoid, sigmoid, softplus
+from layerwise.engine.activations import ACTIVATIONS, LEAKY_SLOPE, log_sigmoid, sigmoid, softplus
 
 TABLE = list(ACTIVATIONS)
 

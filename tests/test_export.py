@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import layerwise as lw
-from layerwise import io
-from layerwise.layers import Activation, Dense, Dropout, GaussianNoise, Maxout, PReLU
+from layerwise.io import model as io
+from layerwise.engine.layers import Activation, Dense, Dropout, GaussianNoise, Maxout, PReLU
 
 ACTIVATIONS = ["identity", "relu", "sigmoid", "tanh", "leaky_relu", "elu", "softplus", "gelu",
                "silu", "prelu", "maxout"]

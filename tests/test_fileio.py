@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from layerwise.fileio import atomic_write, atomic_writer
+from layerwise.io.atomic import atomic_write, atomic_writer
 
 
 def test_new_file_gets_ordinary_permissions(tmp_path):

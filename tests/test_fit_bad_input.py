@@ -82,7 +82,7 @@ def test_divergence_keeps_good_files(data, tmp_path):
     assert model.read_bytes() == before
     # the diverging run never wrote a non-finite state: the checkpoint is the good one or a later
     # finite one
-    from layerwise.callbacks import load_checkpoint
+    from layerwise.training.callbacks import load_checkpoint
 
     state = load_checkpoint(ckpt)
     assert ckpt.read_bytes() == ckpt_before or state["epoch"] > 1

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import layerwise as lw
-from layerwise.gradcheck import gradcheck_layer, gradcheck_loss, numerical_gradient, relative_error
+from layerwise.engine.gradcheck import gradcheck_layer, gradcheck_loss, numerical_gradient, relative_error
 
 TOL = 1e-7
 KINK = 1e-3

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import layerwise as lw
-from layerwise.io import MAX_HEADER_BYTES, ModelFileError, load, read_metadata
+from layerwise.io.model import MAX_HEADER_BYTES, ModelFileError, load, read_metadata
 
 pytest.importorskip("safetensors")
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import layerwise as lw
-from layerwise.layers import layer_from_config
+from layerwise.engine.layers import layer_from_config
 
 
 def test_dense_computes_x_wt_plus_b(rng):

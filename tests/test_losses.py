@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import layerwise as lw
-from layerwise.losses import penalty, regularization
+from layerwise.engine.losses import penalty, regularization
 
 
 def loss(name, scores, y):

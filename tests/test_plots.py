@@ -74,7 +74,7 @@ def test_decision_regions_multiclass_binary_and_callable(tmp_path):
 
 
 def test_learning_curves_from_history_dicts_and_lists():
-    from layerwise.train import fit
+    from layerwise.training.trainer import fit
 
     X, y = lw.data.xor(n=80, seed=0)
     hist = fit(lw.Network([2, 8, 2], seed=0), X, y, lr=0.5, epochs=4, seed=0, progress=False,

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import layerwise as lw
-from layerwise.losses import softmax
+from layerwise.engine.losses import softmax
 
 # derandomized: the same examples every run, like every other fixed seed in the suite
 FEW = settings(max_examples=30, deadline=None, derandomize=True, database=None)

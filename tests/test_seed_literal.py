@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import layerwise as lw
-from layerwise.activations import sigmoid
+from layerwise.engine.activations import sigmoid
 
 
 def test_the_two_layer_net():

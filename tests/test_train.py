@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 
 import layerwise as lw
-from layerwise import losses, monitor, train
-from layerwise.callbacks import (Callback, EarlyStopping, LearningRateSchedule, load_checkpoint,
+from layerwise import losses, monitor
+from layerwise.training import trainer as train
+from layerwise.training.callbacks import (Callback, EarlyStopping, LearningRateSchedule, load_checkpoint,
                                  save_checkpoint)
-from layerwise.optim import StepDecay
-from layerwise.train import Trainer, TrainingDiverged, accuracy, evaluate, fit
+from layerwise.engine.optim import StepDecay
+from layerwise.training.trainer import Trainer, TrainingDiverged, accuracy, evaluate, fit
 
 
 class Record(Callback):

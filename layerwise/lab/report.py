@@ -11,7 +11,7 @@ import html
 import math
 from pathlib import Path
 
-from ..fileio import atomic_write
+from ..io.atomic import atomic_write
 
 # Okabe-Ito colours (see layerwise.plots.PALETTE); text says the verdict too
 BADGES = {

@@ -34,7 +34,7 @@ import traceback
 import uuid
 from pathlib import Path
 
-from ..fileio import atomic_write
+from ..io.atomic import atomic_write
 from . import core
 from .experiments import MODULES, load
 

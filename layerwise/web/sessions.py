@@ -39,10 +39,10 @@ import time
 import numpy as np
 
 import layerwise as lw
-from ..layers import Dense, GaussianNoise, Maxout
-from ..losses import softmax
-from ..monitor import ever_active, forward_probe
-from ..train import Trainer, TrainingDiverged
+from ..engine.layers import Dense, GaussianNoise, Maxout
+from ..engine.losses import softmax
+from ..engine.monitor import ever_active, forward_probe
+from ..training.trainer import Trainer, TrainingDiverged
 from .setup import MULTICLASS_SETS, Setup
 
 REGION = 100  # the decision-region grid is REGION x REGION
@@ -102,7 +102,7 @@ def layer_name(depth: int) -> str:
 
 
 def make_trainer(net, setup: Setup, optimizer=None):
-    """The library's :class:`~layerwise.train.Trainer` for ``setup``'s loss, optimizer, learning
+    """The library's :class:`~layerwise.training.trainer.Trainer` for ``setup``'s loss, optimizer, learning
     rate and regularization; ``optimizer`` (an instance) keeps its state across changes."""
     reg = setup.reg if setup.reg_type != "none" else 0.0
     return Trainer(net, loss=setup.loss, optimizer=optimizer or setup.optimizer, lr=setup.lr,
@@ -244,7 +244,7 @@ class Session:
         """Data loss and accuracy on the training and test sets, and the dead ReLUs.
 
         A hidden unit is dead when its input is <= 0 on every training point (the definition
-        of :func:`layerwise.monitor.dead_fraction`); only ReLU units are reported, since only
+        of :func:`layerwise.engine.monitor.dead_fraction`); only ReLU units are reported, since only
         their gradient is then exactly zero.
         """
         loss_fn = lw.losses.get(self.setup.loss)
@@ -329,7 +329,7 @@ class Session:
     # -- the model -----------------------------------------------------------------------------
     def model_bytes(self) -> bytes:
         """The trained network as a layerwise safetensors file (:func:`layerwise.io.save`)."""
-        from .. import io
+        from ..io import model as io
 
         s = self.setup
         meta = {"trained_in": "layerwise playground", "data": s.data,

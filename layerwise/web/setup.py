@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field, fields
 
-from .. import activations, optim
+from ..engine import activations, optim
 
 #: Limits of the playground (per session, per request).
 MAX_HIDDEN_LAYERS = 8

@@ -84,7 +84,7 @@ def run_task(kind, seed, n, epochs=None, loss=None):
         return {"kind": kind, "n": n, "err_neuron": err_neuron, "err_network": err_net,
                 "seed_overflows": overflow, "library_at_pm800": stable}
 
-    from layerwise.train import fit
+    from layerwise.training.trainer import fit
 
     X, y = _data(seed, n)
     net = lw.Network([2, 1], dtype=np.float64, seed=seed)

@@ -66,7 +66,7 @@ def run_task(kind, seed, net=None, epochs=None):
                                                     / np.abs(s_net).max())
         return {"kind": kind, "rel_err": errs}
 
-    from layerwise.train import fit
+    from layerwise.training.trainer import fit
 
     label, sizes, activation = NETS[net]
     X, y = lw.data.spiral(n=300, classes=3, seed=seed)

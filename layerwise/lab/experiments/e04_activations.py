@@ -50,7 +50,7 @@ def _measure(fn, x_wide, z):
 
 
 def run_task(points, seed):
-    from ... import activations as act
+    from ...engine import activations as act
 
     x = np.linspace(-20.0, 20.0, points)
     rng = np.random.default_rng(seed)
@@ -151,7 +151,7 @@ def summarize(results, out, quick):
                 if q["zero_centred"] != q["table_zero_centered"]]
     return Section(
         id=ID, title=TITLE, seed_ref=SEED_REF,
-        method=("Each activation of layerwise.activations evaluated in float64: output range on "
+        method=("Each activation of layerwise.engine.activations evaluated in float64: output range on "
                 "[−40, 40]; whether its tails are flat (|f'(±20)| < 1e-3); mean/std of its "
                 "output for standard normal inputs (zero-centred when below 0.1 in size); its "
                 "tabled derivative against central differences away from kinks. Maxout is a "

@@ -4,7 +4,7 @@ A 64-100-100-10 sigmoid net on scikit-learn's digits (standardized) has its hidd
 weights drawn from N(0, scale^2) for scales from 0.01 to 10; the output layer keeps the Xavier
 scale, so what changes is only how hard the sigmoid units are driven. At initialization we
 measure the fraction of saturated outputs (within 0.05 of 0 or 1, as
-:func:`layerwise.monitor.saturation_fraction` counts them), the mean local gradient sigma'(z)
+:func:`layerwise.engine.monitor.saturation_fraction` counts them), the mean local gradient sigma'(z)
 (relative to its maximum 1/4) and the first layer's weight gradient on the full training set,
 in size and relative to the weights. Then nets at a small,
 a moderate and a large scale are trained alike and we measure how far their first layer's
@@ -74,7 +74,7 @@ def run_task(kind, scale, seeds=None, seed=None, epochs=None):
                 "local_grad": float(np.mean(local)), "grad_norm": float(np.mean(gnorm)),
                 "grad_rel": float(np.mean(grel)), "hist_layer1": hist}
 
-    from layerwise.train import fit
+    from layerwise.training.trainer import fit
 
     Xtr, ytr, Xte, yte = load("digits", seed=seed)
     net = _net(scale, seed)

@@ -56,7 +56,7 @@ def run_task(kind, seed, activation=None, epochs=None, draws=None, centred=None)
 
     if kind == "signs":
         from layerwise.lab.realdata import load
-        from layerwise.train import fit
+        from layerwise.training.trainer import fit
 
         Xtr, ytr, _, _ = load("digits", seed=seed, dtype=np.float64)
         net = lw.Network([64, 100, 10], activation=activation, dtype=np.float64, seed=seed)

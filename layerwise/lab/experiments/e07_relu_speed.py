@@ -52,7 +52,7 @@ def tasks(quick, seed):
 def run_task(data, activation, lr, seed, max_epochs):
     import layerwise as lw
     from layerwise.lab.realdata import load
-    from layerwise.train import Trainer, TrainingDiverged, accuracy
+    from layerwise.training.trainer import Trainer, TrainingDiverged, accuracy
 
     sizes, target, _, _ = DATA[data]
     Xtr, ytr, _, _ = load(data, seed=seed, test=0.2)

@@ -7,11 +7,11 @@ ReLU and maxout are offered as fixes.
 
 Here a net with two hidden layers of 100 units is trained on the digits (standardized) with
 plain minibatch SGD at learning rates from small to the edge of divergence, for each unit type.
-After training, :func:`layerwise.monitor.dead_fraction` counts, over the whole training set, the
+After training, :func:`layerwise.engine.monitor.dead_fraction` counts, over the whole training set, the
 hidden units whose input is never positive (for maxout: whose output is never positive). For a
 leaky ReLU or maxout unit this state is not fatal (a gradient still flows), so the comparison
 also looks at the training accuracy the nets reach. Runs whose loss or weights become NaN or
-infinite (:class:`~layerwise.train.TrainingDiverged`) are counted as diverged, not averaged.
+infinite (:class:`~layerwise.training.trainer.TrainingDiverged`) are counted as diverged, not averaged.
 """
 from __future__ import annotations
 
@@ -80,7 +80,7 @@ def run_task(activation, lr, seeds, epochs):
         per_layer = lw.monitor.dead_fraction(net, X)
         runs.append({"seed": s, "diverged": False, "dead": pooled(per_layer, net),
                      "dead_per_layer": {str(k): v for k, v in per_layer.items()},
-                     "train_acc": lw.train.accuracy(net, X, y)})
+                     "train_acc": lw.accuracy(net, X, y)})
     return {"activation": activation, "lr": lr, "epochs": epochs, "runs": runs}
 
 

@@ -8,7 +8,7 @@ are examples):
 
     h1 = f(np.dot(W1, x) + b1); h2 = f(np.dot(W2, h1) + b2); out = np.dot(W3, h2) + b3
 
-Here both nets are built as :class:`~layerwise.network.Network` objects; the diagrams are drawn
+Here both nets are built as :class:`~layerwise.engine.network.Network` objects; the diagrams are drawn
 from them, the counts are read from them and recounted from the weight shapes, and the seed's
 column-vector forward pass, run on the net's own matrices, is compared with ``net.forward``
 (batches as rows) in float64.
@@ -81,7 +81,7 @@ def run_task(kind, sizes, n=1, seed=0):
                 "params_from_shapes": int(by_hand), "shapes": [list(s) for s in shapes],
                 "summary": net.summary()}
     if kind == "forward":
-        from layerwise.activations import sigmoid
+        from layerwise.engine.activations import sigmoid
 
         net = lw.Network(sizes, activation="sigmoid", dtype=np.float64, seed=seed)
         rng = np.random.default_rng(seed)

@@ -164,7 +164,7 @@ def measure(net, X, y, Xt, yt):
     """Training and test accuracy and the region measures of a trained net."""
     import layerwise as lw
 
-    return {"train_acc": lw.train.accuracy(net, X, y), "test_acc": lw.train.accuracy(net, Xt, yt),
+    return {"train_acc": lw.accuracy(net, X, y), "test_acc": lw.accuracy(net, Xt, yt),
             **region_stats(net)}
 
 

@@ -8,8 +8,8 @@ overfitting.
 Here the 20-neuron net of :mod:`.e11_capacity` is trained on the same kind of data (two blobs,
 a tenth of the labels flipped) with no regularization, with each L2 strength (``reg/2 *
 sum(W**2)`` added to the mean data loss), with dropout on the hidden layer, and with Gaussian
-input noise (:class:`~layerwise.layers.GaussianNoise` in front of the net, through
-:class:`~layerwise.network.Sequential`); the 3-neuron net without regularization runs beside
+input noise (:class:`~layerwise.engine.layers.GaussianNoise` in front of the net, through
+:class:`~layerwise.engine.network.Sequential`); the 3-neuron net without regularization runs beside
 them. Smoothness is measured as in the capacity experiment: the number of connected decision
 regions and the fraction of neighbouring grid cells whose labels differ.
 """

@@ -74,8 +74,8 @@ def run_task(dataset, depth, seed, epochs):
                seed=seed, progress=False, eval_train=False)
     return {"dataset": dataset, "depth": depth, "seed": seed, "width": w,
             "params": net.num_params, "epochs": epochs, "train_loss": h.train_loss[-1],
-            "train_acc": lw.train.accuracy(net, Xtr, ytr),
-            "test_acc": lw.train.accuracy(net, Xte, yte)}
+            "train_acc": lw.accuracy(net, Xtr, ytr),
+            "test_acc": lw.accuracy(net, Xte, yte)}
 
 
 def summarize(results, out, quick=False):

@@ -95,7 +95,7 @@ def _train(path, seed, epochs, n_train):
         h = lw.fit(net, Xtr, ytr, optimizer=OPTIMIZER, lr=LR, epochs=epochs, batch_size=BATCH,
                    reg=REG, val=(Xte, yte), seed=seed, progress=False, eval_train=True)
         out["models"][name] = {"sizes": sizes, "params": net.num_params,
-                               "test_acc": lw.train.accuracy(net, Xte, yte),
+                               "test_acc": lw.accuracy(net, Xte, yte),
                                "train_acc": h.train_acc[-1], "history": {
                                    "train_loss": h.train_loss, "train_acc": h.train_acc,
                                    "val_loss": h.val_loss, "val_acc": h.val_acc}}

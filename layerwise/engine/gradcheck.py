@@ -62,7 +62,7 @@ def gradcheck(net, X, y, loss="softmax", reg=0.0, reg_type="l2", h=1e-5, check_i
     y : array
         Labels or targets, as the loss takes them.
     loss : str, default "softmax"
-        A name from :data:`layerwise.losses.LOSSES`.
+        A name from :data:`layerwise.engine.losses.LOSSES`.
     reg : float, default 0.0
     reg_type : {"l2", "l1"}, default "l2"
     h : float, default 1e-5

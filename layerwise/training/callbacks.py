@@ -1,8 +1,8 @@
 """Training callbacks and the checkpoint file format.
 
 A callback is any object with some of these methods; :func:`layerwise.fit` calls each one it
-finds, in order, with the :class:`~layerwise.train.Trainer` and the
-:class:`~layerwise.train.History` so far:
+finds, in order, with the :class:`~layerwise.training.trainer.Trainer` and the
+:class:`~layerwise.training.trainer.History` so far:
 
 * ``on_train_begin(trainer, history)``
 * ``on_epoch_begin(trainer, history)``
@@ -32,8 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import optim
-from .fileio import atomic_writer
+from ..engine import optim
+from ..io.atomic import atomic_writer
 
 __all__ = ["Callback", "EarlyStopping", "LearningRateSchedule", "Checkpoint",
            "save_checkpoint", "load_checkpoint", "architecture"]
@@ -64,7 +64,7 @@ class LearningRateSchedule(Callback):
     """Set the learning rate at the start of each epoch: ``lr = base_lr * schedule(epoch)``.
 
     ``epoch`` counts completed epochs (0 for the first), so a schedule's factor at 0 applies to
-    the first epoch. ``schedule`` is a :class:`layerwise.optim.Schedule`, any callable
+    the first epoch. ``schedule`` is a :class:`layerwise.engine.optim.Schedule`, any callable
     ``epoch -> factor``, or a name: "step", "exponential", "cosine".
 
     >>> import layerwise as lw

@@ -3,7 +3,7 @@
 Every layer has ``forward(x, train=False) -> y`` and ``backward(dout, input_grad=True) -> dx``.
 Batches are rows, ``x`` has shape ``(N, D)``. Layers with parameters keep them as attributes
 named as PyTorch names them (``weight``, ``bias``) and their gradients in ``grads``; a
-:class:`~layerwise.network.Sequential` rebinds both to views of one flat vector, so that an
+:class:`~layerwise.engine.network.Sequential` rebinds both to views of one flat vector, so that an
 optimizer updates every parameter in a single array operation.
 
 In training mode a layer writes its output and input gradient into buffers it reuses from step
@@ -117,7 +117,7 @@ def _weight_gradient(x, dout, grad):
     """``grad[...] = dout^T x``, written straight into ``grad`` whatever its memory order.
 
     Inside a network a weight's gradient is stored transposed (see
-    :meth:`~layerwise.network.Sequential._bind_views`), so ``grad.T = x^T dout`` is the product
+    :meth:`~layerwise.engine.network.Sequential._bind_views`), so ``grad.T = x^T dout`` is the product
     of two row-major operands into a row-major result; a lone layer keeps the row-major form.
     """
     same = x.dtype is grad.dtype and dout.dtype is grad.dtype
@@ -231,7 +231,7 @@ class Dense(_NeuronLayer):
 
 
 class Activation(Layer):
-    """An elementwise non-linearity from the activation table (:mod:`layerwise.activations`).
+    """An elementwise non-linearity from the activation table (:mod:`layerwise.engine.activations`).
 
     >>> import numpy as np
     >>> Activation("relu").forward(np.array([[-1.0, 2.0]]))

@@ -1,11 +1,11 @@
 """Optimizers with PyTorch's update formulas and defaults, and learning-rate schedules.
 
 An optimizer updates a network's parameters in place from its gradients. Because a
-:class:`~layerwise.network.Sequential` keeps every parameter in one flat vector, each step is a
+:class:`~layerwise.engine.network.Sequential` keeps every parameter in one flat vector, each step is a
 few whole-vector array operations, whatever the number of layers.
 
 Weight decay is not an optimizer option here: regularization belongs to the objective
-(:func:`layerwise.losses.regularization`), which never touches biases.
+(:func:`layerwise.engine.losses.regularization`), which never touches biases.
 
 >>> import numpy as np, layerwise as lw
 >>> net = lw.Network([2, 3, 2], seed=0, dtype=np.float64)

@@ -23,11 +23,11 @@ import warnings
 
 import numpy as np
 
-from . import losses, optim
+from ..engine import losses, optim
 from .callbacks import (Checkpoint, EarlyStopping, LearningRateSchedule, architecture,
                         describe_architecture, load_checkpoint)
-from .monitor import ever_active, forward_probe
-from .network import check_input
+from ..engine.monitor import ever_active, forward_probe
+from ..engine.network import check_input
 
 __all__ = ["fit", "evaluate", "accuracy", "Trainer", "History", "TrainingDiverged"]
 
@@ -80,7 +80,7 @@ class History:
         The learning rate used in the epoch.
     dead_fraction : list of dict
         ``{layer index: fraction of its units that never activate on the training set}`` after
-        the epoch, as :func:`layerwise.monitor.dead_fraction` computes it.
+        the epoch, as :func:`layerwise.engine.monitor.dead_fraction` computes it.
     time : list of float
         Wall-clock seconds the epoch took, evaluation included.
 
@@ -210,13 +210,13 @@ class Trainer:
     ----------
     net : Sequential
     loss : str or callable, default "softmax"
-        A name from :data:`layerwise.losses.LOSSES`, or ``fn(scores, y) -> (loss, dscores)``.
+        A name from :data:`layerwise.engine.losses.LOSSES`, or ``fn(scores, y) -> (loss, dscores)``.
     optimizer : str or Optimizer, default "sgd"
-        A name from :data:`layerwise.optim.OPTIMIZERS`, or an optimizer built on ``net``.
+        A name from :data:`layerwise.engine.optim.OPTIMIZERS`, or an optimizer built on ``net``.
     lr : float, optional
         Learning rate; None takes the optimizer's default (PyTorch's).
     reg : float, default 0.0
-        Regularization strength; see :func:`layerwise.losses.regularization`.
+        Regularization strength; see :func:`layerwise.engine.losses.regularization`.
     reg_type : {"l2", "l1"}, default "l2"
     batch_size : int, default 64
     seed : int or numpy.random.Generator, optional
@@ -584,7 +584,7 @@ def fit(net, X, y, loss="softmax", optimizer="sgd", lr=None, epochs=10, batch_si
     epochs : int, default 10
         Total epochs; a resumed run trains until it has done this many in all.
     schedule : Schedule, callable, or "step" / "exponential" / "cosine", optional
-        Learning-rate factor per epoch (see :class:`~layerwise.callbacks.LearningRateSchedule`).
+        Learning-rate factor per epoch (see :class:`~layerwise.training.callbacks.LearningRateSchedule`).
     val : tuple (X_val, y_val), optional
         Validation data.
     val_fraction : float, default 0.0
@@ -595,7 +595,7 @@ def fit(net, X, y, loss="softmax", optimizer="sgd", lr=None, epochs=10, batch_si
         validation data) and restore the best weights.
     patience : int, default 10
     callbacks : sequence of callbacks
-        See :mod:`layerwise.callbacks`; a callback's ``on_epoch_end`` returning True stops.
+        See :mod:`layerwise.training.callbacks`; a callback's ``on_epoch_end`` returning True stops.
     checkpoint : path, optional
         Write a checkpoint here, atomically, after every epoch.
     resume : path, optional

@@ -4,13 +4,13 @@ A saved model is one `safetensors <https://github.com/huggingface/safetensors>`_
 tensors are the network's state dict, named as PyTorch's ``nn.Sequential`` names them
 (``"0.weight"``, ``"0.bias"``, ...) and stored in the network's dtype; its ``__metadata__``
 holds ``format = "layerwise"``, ``version = "1"``, ``architecture`` (the JSON of
-:meth:`~layerwise.network.Sequential.config`) and any string metadata the caller adds.
+:meth:`~layerwise.engine.network.Sequential.config`) and any string metadata the caller adds.
 
 Loading never unpickles and trusts nothing in the file: the header is parsed and checked here,
 with NumPy alone, before any tensor is read (length cap, JSON shape, dtypes, shapes, offsets,
 total size, the architecture, finite values). Every problem raises :class:`ModelFileError`, a
 ``ValueError`` that names the file and what is wrong. Writes are atomic
-(:mod:`layerwise.fileio`): a failed save leaves the previous file as it was.
+(:mod:`layerwise.io.atomic`): a failed save leaves the previous file as it was.
 
 Export: :func:`to_torch` returns an equivalent ``torch.nn.Sequential``; :func:`export_onnx`
 writes an ONNX graph built node by node, which onnxruntime runs with the same results.
@@ -36,13 +36,13 @@ import struct
 
 import numpy as np
 
-from .optional import require
+from ..optional import require
 
-from . import activations as act
-from . import layers
-from .fileio import atomic_write
-from .layers import LAYER_TYPES, Activation, Dense, Dropout, GaussianNoise, Maxout, PReLU
-from .network import Sequential, from_config
+from ..engine import activations as act
+from ..engine import layers
+from .atomic import atomic_write
+from ..engine.layers import LAYER_TYPES, Activation, Dense, Dropout, GaussianNoise, Maxout, PReLU
+from ..engine.network import Sequential, from_config
 
 __all__ = ["ModelFileError", "save", "load", "read_metadata", "to_torch", "to_onnx",
            "export_onnx", "FORMAT", "VERSION", "MAX_HEADER_BYTES", "MAX_FILE_BYTES"]
@@ -530,7 +530,7 @@ class _Graph:
 
 def _onnx_activation(g, x, name, opset, native, prefix):
     """``name`` applied to ``x``: a native op where onnxruntime has a kernel for the dtype,
-    else the formula from primitive ops (the same formulas as :mod:`layerwise.activations`)."""
+    else the formula from primitive ops (the same formulas as :mod:`layerwise.engine.activations`)."""
     op = lambda *a, **k: g.op(*a, prefix=prefix, **k)  # noqa: E731
     if name == "identity":
         return x

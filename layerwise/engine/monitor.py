@@ -50,7 +50,7 @@ def hidden_activations(net, X, batch_size=4096):
     mode (see :func:`forward_probe`).
 
     The layer index is the non-linearity's position in ``net.layers`` (1 for the first hidden
-    ReLU of a :class:`~layerwise.network.Network`), the key every monitor here uses. ``X`` is
+    ReLU of a :class:`~layerwise.engine.network.Network`), the key every monitor here uses. ``X`` is
     ``(N, D)``; both arrays of an entry are ``(N, units)``, computed ``batch_size`` rows at a time.
     """
     X = np.asarray(X, dtype=net.dtype)
@@ -100,7 +100,7 @@ def gradient_norms(net) -> dict:
 def update_ratio(before: dict, net) -> dict:
     """``{weight name: ||W_after - W_before|| / ||W_before||}`` (aim for about 1e-3 per step).
 
-    ``before`` is a :meth:`~layerwise.network.Sequential.state_dict` taken before the update.
+    ``before`` is a :meth:`~layerwise.engine.network.Sequential.state_dict` taken before the update.
     """
     ratios = {}
     for name, p, _ in net.parameters():

@@ -333,13 +333,13 @@ class Sequential:
     def save(self, path, metadata=None):
         """Save weights and architecture to a safetensors file, atomically
         (:func:`layerwise.io.save`); read it back with :func:`layerwise.load`."""
-        from .io import save
+        from ..io.model import save
 
         save(self, path, metadata)
 
     def to_torch(self):
         """An equivalent PyTorch ``nn.Sequential`` (:func:`layerwise.io.to_torch`)."""
-        from .io import to_torch
+        from ..io.model import to_torch
 
         return to_torch(self)
 
@@ -361,7 +361,7 @@ class Network(Sequential):
     sizes : list of int
         At least two positive integers.
     activation : str, default "relu"
-        Any name in :data:`layerwise.activations.ACTIVATIONS`, or "prelu", "maxout".
+        Any name in :data:`layerwise.engine.activations.ACTIVATIONS`, or "prelu", "maxout".
     dropout : float, default 0.0
         Probability of dropping each hidden unit in training.
     init : {"auto", "he", "xavier", "small"} or float, default "auto"

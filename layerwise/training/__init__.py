@@ -1,0 +1,1 @@
+"""Training: the one minibatch loop (:class:`Trainer`), ``fit`` around it, and callbacks."""
