@@ -23,7 +23,7 @@ import warnings
 
 import numpy as np
 
-from ..engine import losses, optim
+from ..engine import compiled, losses, optim
 from .callbacks import (Checkpoint, EarlyStopping, LearningRateSchedule, architecture,
                         describe_architecture, load_checkpoint)
 from ..engine.monitor import ever_active, forward_probe
@@ -221,6 +221,10 @@ class Trainer:
     batch_size : int, default 64
     seed : int or numpy.random.Generator, optional
         Draws the minibatch order.
+    compiled : bool, optional
+        False runs every epoch on the NumPy engine; by default an epoch runs as one compiled
+        call where :mod:`layerwise.engine.compiled` covers it (numba installed), with the same
+        results.
     **optimizer_kwargs
         Passed to the optimizer (``momentum=0.9``, ``betas=(0.9, 0.999)``, ...).
 
@@ -242,8 +246,9 @@ class Trainer:
     """
 
     def __init__(self, net, loss="softmax", optimizer="sgd", lr=None, reg=0.0, reg_type="l2",
-                 batch_size=64, seed=None, **optimizer_kwargs):
+                 batch_size=64, seed=None, compiled=None, **optimizer_kwargs):
         self.net = net
+        self.compiled = compiled
         self.loss_fn = losses.get(loss)
         self.loss = loss if isinstance(loss, str) else getattr(loss, "__name__", repr(loss))
         if isinstance(loss, str):
@@ -318,6 +323,9 @@ class Trainer:
             raise TypeError("run_epoch takes arrays from Trainer.prepare(X, y): X 2-D in the "
                             f"network's dtype {self.net.dtype}, got "
                             f"{type(X).__name__} {getattr(X, 'dtype', '')}")
+        runner = compiled.epoch_runner(self)
+        if runner is not None:
+            return runner(X, y)
         n = X.shape[0]
         self._mark_good()
         bs, step, total = self.batch_size, self.step, 0.0

@@ -1,0 +1,329 @@
+"""The compiled fast path: whole epochs of a small network's training in one compiled call.
+
+A small net's step is all per-call overhead: a 2-20-2 step is ~25 NumPy calls of about a
+microsecond each, for arithmetic that takes well under one. With numba installed
+(``pip install 'layerwise[fast]'``), :meth:`Trainer.run_epoch
+<layerwise.training.trainer.Trainer.run_epoch>` hands the epoch's steps (forward, loss,
+backward, penalty and update, minibatch after minibatch) to one compiled function, so that no
+Python runs between steps. numba was chosen over a C extension or Cython because it needs no
+compiler on the user's machine, compiles the NumPy-style loops of the engine as they are, and
+caches the machine code on disk (``cache=True``), so a second process starts without compiling.
+
+What is covered: :class:`~layerwise.engine.network.Sequential` and
+:class:`~layerwise.engine.network.Network` of Dense layers with every activation of the table,
+PReLU, Maxout, Dropout and GaussianNoise; the five named losses; L1 and L2; every optimizer of
+:mod:`layerwise.engine.optim`; float32 and float64. Anything else (a custom loss or layer, a
+subclassed trainer step or optimizer, a layer too wide for loops to beat BLAS) runs on the NumPy
+engine, decided per call, with the same results.
+
+Same results means: the same minibatch order (the trainer's ``rng.permutation(n)`` per epoch,
+batches of ``batch_size``, the last one smaller), dropout masks and noise drawn from the same
+generators in the same order as the NumPy layers draw them (in NumPy, before the compiled call),
+the optimizer's own state vectors updated in place, and in float64 the same weights after an
+epoch to round-off (the products' sums are reassociated, as a BLAS library reassociates them).
+
+The switch: ``Trainer(..., compiled=False)`` (also through ``lw.fit(..., compiled=False)``)
+or the environment variable ``LAYERWISE_COMPILED=0`` turn the fast path off.
+
+>>> import layerwise as lw
+>>> t = lw.Trainer(lw.Network([2, 8, 2], seed=0), lr=0.1, batch_size=10, seed=0)
+>>> covered = epoch_runner(t) is not None
+>>> covered == available()
+True
+"""
+from __future__ import annotations
+
+import os
+import weakref
+
+import numpy as np
+
+from .. import losses as _losses
+from .. import optim as _optim
+from ..layers import Activation, Dense, Dropout, GaussianNoise, Maxout, PReLU
+from ..network import Network, Sequential
+
+__all__ = ["available", "enabled", "epoch_runner", "covers", "ENV"]
+
+#: set to 0 (or "false", "no", "off") to turn the compiled path off
+ENV = "LAYERWISE_COMPILED"
+#: a layer of more multiply-adds per sample than this runs faster on BLAS (see covers)
+MAX_LAYER_MACS = 1 << 16
+#: random numbers (dropout masks, noise) drawn ahead per compiled call, at most
+RAND_BYTES = 16 << 20
+
+_loaded = None  # the kernels module, once imported (not named _kernels: the import would find it)
+_tried = False
+_plans = weakref.WeakKeyDictionary()
+
+
+def available() -> bool:
+    """Whether numba is installed and its kernels load (compiled or from the disk cache)."""
+    global _loaded, _tried
+    if not _tried:
+        _tried = True
+        try:
+            from . import _kernels
+        except ImportError:
+            _kernels = None
+        _loaded = _kernels
+    return _loaded is not None
+
+
+def enabled(trainer=None) -> bool:
+    """Whether the fast path may run: numba is installed, ``LAYERWISE_COMPILED`` is not 0, and
+    ``trainer`` (when given) was not built with ``compiled=False``."""
+    if os.environ.get(ENV, "1").strip().lower() in ("0", "false", "no", "off"):
+        return False
+    if trainer is not None and getattr(trainer, "compiled", None) is False:
+        return False
+    return available()
+
+
+_ACT_CODES = {"identity": 0, "sigmoid": 1, "tanh": 2, "relu": 3, "leaky_relu": 4, "elu": 5,
+              "softplus": 6, "gelu": 7, "silu": 8}
+_LOSS_CODES = {"softmax": 0, "hinge": 1, "logistic": 2, "binary_hinge": 3, "mse": 4}
+_OPTIMIZERS = (_optim.SGD, _optim.Momentum, _optim.Nesterov, _optim.Adagrad, _optim.RMSprop,
+               _optim.Adam)
+
+
+def _offset(arr, flat):
+    """Where ``arr`` starts in ``flat`` (in elements), if it is a view of ``flat`` laid out as
+    the kernels read it: 1-D contiguous, or 2-D ``(out, in)`` stored as its row-major
+    transpose; else None."""
+    if not isinstance(arr, np.ndarray) or arr.dtype != flat.dtype:
+        return None
+    if arr.ndim == 2 and not arr.T.flags.c_contiguous:
+        return None
+    if arr.ndim == 1 and not arr.flags.c_contiguous:
+        return None
+    start = arr.__array_interface__["data"][0] - flat.__array_interface__["data"][0]
+    if start % flat.itemsize or not 0 <= start // flat.itemsize <= flat.size - arr.size:
+        return None
+    return start // flat.itemsize
+
+
+class _Plan:
+    """What the kernel needs to know about a trainer's network, built once per network."""
+
+    def __init__(self, trainer):
+        net, opt = trainer.net, trainer.optimizer
+        self.key = (net.flat_params, net.flat_grads, tuple(net.layers), opt)
+        self.ok = False
+        if type(net) not in (Sequential, Network) or net.dtype not in (np.float32, np.float64):
+            return
+        if not isinstance(trainer._loss_spec, str) or trainer.loss not in _LOSS_CODES:
+            return
+        if type(opt) not in _OPTIMIZERS or opt.params is not net.flat_params \
+                or opt.grads is not net.flat_grads:
+            return
+        wslice = getattr(net, "weight_slice", None)
+        if not isinstance(wslice, slice) or wslice.start not in (0, None):
+            return
+        self.n_weights = int(wslice.stop)
+        rows, width = [], net.in_features
+        self.random = []  # (layer index, layer) of the layers that draw
+        for i, layer in enumerate(net.layers):
+            row = self._row(i, layer, width, net)
+            if row is None:
+                return
+            rows.append(row)
+            width = row[3]
+        self.table = np.array(rows, np.int64)
+        self.first = next((i for i, l in enumerate(net.layers) if l.param_names), 0)
+        self.loss_code = _LOSS_CODES[trainer.loss]
+        self.ok = True
+
+    def _row(self, i, layer, width, net):
+        kind = type(layer)
+        row = [0, 0, width, width, -1, -1, -1]
+        if kind in (Dense, Maxout):
+            k = layer.k if kind is Maxout else 1
+            if layer.in_features != width or layer.in_features * layer.out_features * k \
+                    > MAX_LAYER_MACS:
+                return None
+            row[0], row[1], row[3] = (0, 1, layer.out_features) if kind is Dense \
+                else (3, k, layer.out_features)
+            for col, name in ((4, "weight"), (5, "bias")):
+                off = _offset(getattr(layer, name), net.flat_params)
+                if off is None or off != _offset(layer.grads.get(name), net.flat_grads):
+                    return None
+                row[col] = off
+            # weights must lie in the regularized slice, biases outside it
+            if row[4] + layer.weight.size > self.n_weights or row[5] < self.n_weights:
+                return None
+        elif kind is Activation:
+            code = _ACT_CODES.get(layer.name)
+            if code is None or layer.fn is not _act_fn(layer.name):
+                return None
+            row[0], row[1] = 1, code
+        elif kind is PReLU:
+            if layer.num_parameters != width:
+                return None
+            off = _offset(layer.weight, net.flat_params)
+            if off is None or off != _offset(layer.grads.get("weight"), net.flat_grads) \
+                    or off < self.n_weights:
+                return None
+            row[0], row[4] = 2, off
+        elif kind in (Dropout, GaussianNoise):
+            if not isinstance(getattr(layer, "rng", None), np.random.Generator):
+                return None
+            row[0] = 4 if kind is Dropout else 5
+            self.random.append((i, layer))
+        else:
+            return None
+        return row
+
+
+def _act_fn(name):
+    from .. import activations
+
+    return activations.ACTIVATIONS[name]
+
+
+def _plan(trainer):
+    plan = _plans.get(trainer)
+    net = trainer.net
+    if plan is not None:
+        k = plan.key
+        if k[0] is net.flat_params and k[1] is net.flat_grads and k[3] is trainer.optimizer \
+                and len(k[2]) == len(net.layers) and all(a is b for a, b in zip(k[2], net.layers)):
+            return plan
+    plan = _plans[trainer] = _Plan(trainer)
+    return plan
+
+
+def covers(trainer) -> bool:
+    """Whether the compiled path would run ``trainer``'s epochs (numba present, switched on,
+    and everything in the net, loss and optimizer covered)."""
+    if not enabled(trainer):
+        return False
+    if type(trainer).step is not _trainer_step() or "step" in vars(trainer):
+        return False  # a changed step must run as written
+    return _plan(trainer).ok
+
+
+def _trainer_step():
+    from ...training.trainer import Trainer
+
+    return Trainer.step
+
+
+def epoch_runner(trainer):
+    """The compiled epoch for ``trainer``, or None where the NumPy engine must run it.
+
+    The callable takes ``(X, y)`` as :meth:`Trainer.run_epoch
+    <layerwise.training.trainer.Trainer.run_epoch>` does and does what it does: one pass in a
+    fresh random order, the epoch and step counts advanced, the mean loss per sample returned,
+    :class:`~layerwise.training.trainer.TrainingDiverged` raised (with the last good state
+    restored) at a non-finite loss or weight.
+    """
+    if not covers(trainer):
+        return None
+    plan = _plan(trainer)
+    return lambda X, y: _run_epoch(trainer, plan, X, y)
+
+
+# -- one epoch ----------------------------------------------------------------------------------
+def _targets(plan, y, n, dtype):
+    """``(yi, yf)``: integer labels and real targets ``(N, outputs)``, one of them empty."""
+    if plan.loss_code in (0, 1, 3):  # softmax, hinge, binary_hinge: integer labels
+        return np.ascontiguousarray(y, np.int64).reshape(n), np.empty((0, 1), dtype)
+    return np.empty(0, np.int64), np.ascontiguousarray(y, dtype).reshape(n, -1)
+
+
+def _draws(plan, rows_per_step, dtype):
+    """Dropout masks and noise for a run of steps, drawn as the NumPy layers draw them; returns
+    ``(rand, offsets by layer index)``."""
+    live = []
+    for i, layer in plan.random:
+        amount = layer.p if isinstance(layer, Dropout) else layer.std
+        if amount != 0.0:  # a zero rate draws nothing in the NumPy layer either
+            live.append((i, layer))
+    rows = int(sum(rows_per_step))
+    width = {i: int(plan.table[i, 2]) for i, _ in live}
+    offsets, size = {}, 0
+    for i, _ in live:
+        offsets[i] = size
+        size += rows * width[i]
+    rand = np.empty(size, dtype)
+    blocks = {i: rand[offsets[i]:offsets[i] + rows * width[i]].reshape(rows, width[i])
+              for i, _ in live}
+    shared = len({id(layer.rng) for _, layer in live}) < len(live)
+    if shared:
+        # layers sharing a generator take turns on it, step by step, in forward order
+        row = 0
+        for r in rows_per_step:
+            for i, layer in live:
+                blocks[i][row:row + r] = _draw(layer, (r, width[i]), dtype)
+            row += r
+    else:
+        # each generator's stream is the same whether drawn per step or all at once
+        for i, layer in live:
+            blocks[i][...] = _draw(layer, (rows, width[i]), dtype)
+    return rand, offsets
+
+
+def _draw(layer, shape, dtype):
+    """What the layer's forward pass draws and makes of it (layers.Dropout, GaussianNoise)."""
+    if isinstance(layer, Dropout):
+        draw = layer.rng.random(shape, dtype=dtype)
+        return (draw >= layer.p) * dtype.type(1.0 / (1.0 - layer.p))
+    return (layer.rng.standard_normal(shape) * layer.std).astype(dtype)
+
+
+def _opt_args(opt):
+    """``(code, settings, state 1, state 2)``; missing state vectors are made here (zeros, which
+    the update formulas turn into exactly what a first NumPy step would store)."""
+    empty = np.empty(0, opt.params.dtype)
+    if isinstance(opt, _optim.SGD):
+        if opt.momentum and opt.velocity is None:
+            opt.velocity = np.zeros_like(opt.params)
+        s1 = opt.velocity if opt.momentum else empty
+        return 0, np.array([opt.momentum, float(opt.nesterov), 0.0]), s1, empty
+    if isinstance(opt, _optim.Adagrad):
+        return 1, np.array([opt.eps, 0.0, 0.0]), opt.sum, empty
+    if isinstance(opt, _optim.RMSprop):
+        if opt.momentum and opt.buffer is None:
+            opt.buffer = np.zeros_like(opt.params)
+        s2 = opt.buffer if opt.momentum else empty
+        return 2, np.array([opt.alpha, opt.eps, float(opt.momentum)]), opt.square_avg, s2
+    return 3, np.array([opt.beta1, opt.beta2, opt.eps]), opt.m, opt.v
+
+
+def _run_epoch(trainer, plan, X, y):
+    net, opt, k = trainer.net, trainer.optimizer, _loaded
+    n, bs = X.shape[0], trainer.batch_size
+    trainer._mark_good()
+    perm = trainer.rng.permutation(n)
+    X = np.ascontiguousarray(X)
+    yi, yf = _targets(plan, y, n, net.dtype)
+    code, hp, s1, s2 = _opt_args(opt)
+    table = plan.table.copy()
+    random_width = sum(int(table[i, 2]) for i, _ in plan.random)
+    # steps per compiled call: the whole epoch, unless its random numbers would not fit
+    per_call = n if not random_width else max(
+        bs, RAND_BYTES // (random_width * net.dtype.itemsize) // bs * bs)
+    total, reg = 0.0, trainer.reg
+    for start in range(0, n, per_call):
+        chunk = perm[start:start + per_call]
+        rows = [min(bs, len(chunk) - s) for s in range(0, len(chunk), bs)]
+        rand, offsets = _draws(plan, rows, net.dtype)
+        table[:, 6] = -1
+        for i, off in offsets.items():
+            table[i, 6] = off
+        losses = np.empty(len(rows))
+        steps, bad, part = k.run_steps(
+            X, chunk, bs, yi, yf, table, net.flat_params, net.flat_grads, rand, plan.loss_code,
+            plan.first, reg, trainer.reg_type == "l1", plan.n_weights, code, hp, opt.lr, opt.t,
+            s1, s2, losses)
+        trainer.step_count += steps
+        if bad >= 0:
+            trainer._diverged(f"the loss became {float(losses[bad])}")
+        opt.t += steps
+        total += part
+    params = net.flat_params
+    if not np.isfinite(params.sum()) and not np.isfinite(params).all():
+        trainer._diverged("a weight became NaN or infinite")
+    trainer.epoch += 1
+    return total / n
