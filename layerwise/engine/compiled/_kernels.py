@@ -38,11 +38,24 @@ _FAST = {"reassoc", "contract"}  # products only: no flag that would hide a NaN 
 
 
 # -- products (weights are stored transposed: wt is (in, out), row-major) -------------------
+#: below this many outputs a product runs as dot products (an accumulator in a register);
+#: from it on as row updates, which vector instructions run along the outputs
+NARROW = 8
+
+
 @njit(cache=True, fastmath=_FAST)
 def _affine(x, wt, b, y):
     """``y = x @ wt + b``."""
     rows, n_in = x.shape
     n_out = wt.shape[1]
+    if n_out < NARROW:
+        for r in range(rows):
+            for o in range(n_out):
+                s = 0.0
+                for i in range(n_in):
+                    s += x[r, i] * wt[i, o]
+                y[r, o] = s + b[o]
+        return
     for r in range(rows):
         for o in range(n_out):
             y[r, o] = 0.0
@@ -59,6 +72,18 @@ def _param_grads(x, d, gwt, gb):
     """``gwt = x^T d`` (the transposed weight gradient) and ``gb = sum over rows of d``."""
     rows, n_in = x.shape
     n_out = d.shape[1]
+    if n_out < NARROW:
+        for o in range(n_out):
+            s = 0.0
+            for r in range(rows):
+                s += d[r, o]
+            gb[o] = s
+            for i in range(n_in):
+                s = 0.0
+                for r in range(rows):
+                    s += x[r, i] * d[r, o]
+                gwt[i, o] = s
+        return
     gwt[:, :] = 0.0
     gb[:] = 0.0
     for r in range(rows):

@@ -1,0 +1,191 @@
+"""The compiled fast path gives the NumPy engine's results: same weights to round-off (float64),
+same minibatch order and random draws, same optimizer state, checkpoints that resume across the
+two bit for bit; and it steps aside where it does not apply."""
+import numpy as np
+import pytest
+
+import layerwise as lw
+from layerwise.engine import compiled
+from layerwise.engine import layers as L
+from layerwise.training.trainer import Trainer, TrainingDiverged
+
+pytest.importorskip("numba")
+
+F64 = np.float64
+
+
+def _data(loss, n=53, d=3, classes=3, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    if loss in ("softmax", "hinge"):
+        return X, rng.integers(0, classes, n), classes
+    if loss == "mse":
+        return X, rng.standard_normal((n, 2)), 2
+    return X, rng.integers(0, 2, n), 1
+
+
+def _pair(make_net, loss="softmax", epochs=2, n=53, **kw):
+    """Train two copies (compiled, NumPy) from the same seeds; return both trainers."""
+    X, y, _ = _data(loss, n=n)
+    out = []
+    for flag in (None, False):
+        t = Trainer(make_net(), loss=loss, seed=5, compiled=flag, **kw)
+        Xp, yp = t.prepare(X, y)
+        t.losses = [t.run_epoch(Xp, yp) for _ in range(epochs)]
+        out.append(t)
+    return out
+
+
+def _assert_same(fast, slow, rtol=1e-12):
+    assert compiled.covers(fast), "the compiled path did not run"
+    assert not compiled.covers(slow)
+    a, b = fast.net.flat_params, slow.net.flat_params
+    assert np.abs(a - b).max() <= rtol * np.abs(b).max()
+    np.testing.assert_allclose(fast.losses, slow.losses, rtol=1e-11)
+    sa, sb = fast.optimizer.state_dict(), slow.optimizer.state_dict()
+    assert sa.keys() == sb.keys()
+    for k in sa:
+        if isinstance(sb[k], np.ndarray):
+            assert np.abs(sa[k] - sb[k]).max() <= rtol * max(np.abs(sb[k]).max(), 1e-300), k
+        else:
+            assert sa[k] == sb[k], k
+    # the same random draws: every generator ends in the same state
+    assert fast._rng_states() == slow._rng_states()
+    assert (fast.epoch, fast.step_count) == (slow.epoch, slow.step_count)
+
+
+@pytest.mark.parametrize("activation", list(lw.activations.ACTIVATIONS) + ["prelu", "maxout"])
+def test_every_activation_matches_numpy(activation):
+    fast, slow = _pair(lambda: lw.Network([3, 6, 5, 3], activation=activation, dtype=F64,
+                                          seed=1), lr=0.1, batch_size=8)
+    _assert_same(fast, slow)
+
+
+@pytest.mark.parametrize("loss", ["softmax", "hinge", "logistic", "binary_hinge", "mse"])
+@pytest.mark.parametrize("reg_type", ["l2", "l1"])
+def test_every_loss_and_penalty_matches_numpy(loss, reg_type):
+    out = _data(loss)[2]
+    fast, slow = _pair(lambda: lw.Network([3, 7, out], activation="tanh", dtype=F64, seed=2),
+                       loss=loss, lr=0.05, reg=0.01, reg_type=reg_type, batch_size=10)
+    _assert_same(fast, slow)
+
+
+@pytest.mark.parametrize("optimizer, kw", [
+    ("sgd", {}), ("sgd", {"momentum": 0.5}), ("momentum", {}), ("nesterov", {}),
+    ("adagrad", {}), ("rmsprop", {}), ("rmsprop", {"momentum": 0.9}), ("adam", {}),
+    ("adam", {"betas": (0.8, 0.99), "eps": 1e-6})])
+def test_every_optimizer_matches_numpy(optimizer, kw):
+    fast, slow = _pair(lambda: lw.Network([3, 8, 3], dtype=F64, seed=3), optimizer=optimizer,
+                       lr=0.01, reg=1e-3, batch_size=6, epochs=3, **kw)
+    _assert_same(fast, slow)
+
+
+def test_dropout_and_input_noise_draw_what_the_layers_draw():
+    # the last batch is smaller (53 = 6 * 8 + 5), and each random layer has its own generator
+    def make():
+        rng = np.random.default_rng(7)
+        return lw.Sequential(L.GaussianNoise(0.3, rng=np.random.default_rng(8)),
+                             L.Dense(3, 9, dtype=F64, rng=rng), L.Activation("relu"),
+                             L.Dropout(0.4, rng=np.random.default_rng(9)),
+                             L.Dense(9, 3, dtype=F64, rng=rng))
+    fast, slow = _pair(make, lr=0.1, batch_size=8, epochs=3)
+    _assert_same(fast, slow)
+    assert fast.step_count == 3 * 7
+
+
+def test_layers_sharing_one_generator_take_turns_as_in_numpy():
+    def make():
+        shared = np.random.default_rng(11)
+        return lw.Sequential(L.Dense(3, 6, dtype=F64, rng=np.random.default_rng(0)),
+                             L.Activation("sigmoid"), L.Dropout(0.3, rng=shared),
+                             L.Dense(6, 6, dtype=F64, rng=np.random.default_rng(1)),
+                             L.Activation("relu"), L.Dropout(0.2, rng=shared),
+                             L.Dense(6, 3, dtype=F64, rng=np.random.default_rng(2)))
+    fast, slow = _pair(make, lr=0.1, batch_size=4, epochs=2)
+    _assert_same(fast, slow)
+
+
+def test_network_dropout_and_float32_agree_closely():
+    fast, slow = _pair(lambda: lw.Network([3, 16, 3], dropout=0.25, seed=4), lr=0.1,
+                       batch_size=5, epochs=2)
+    assert compiled.covers(fast)
+    np.testing.assert_allclose(fast.net.flat_params, slow.net.flat_params, rtol=1e-4, atol=1e-5)
+    assert fast._rng_states() == slow._rng_states()
+
+
+def test_minibatch_order_is_the_trainers_permutation():
+    # one sample per step with plain SGD: the order decides the result, so agreeing weights
+    # show that both paths visited the samples in the same order; a different order does not
+    fast, slow = _pair(lambda: lw.Network([3, 5, 3], dtype=F64, seed=6), lr=0.5, batch_size=1,
+                       epochs=1, n=20)
+    _assert_same(fast, slow)
+    X, y, _ = _data("softmax", n=20)
+    other = Trainer(lw.Network([3, 5, 3], dtype=F64, seed=6), lr=0.5, batch_size=1, seed=99)
+    other.run_epoch(*other.prepare(X, y))
+    assert np.abs(other.net.flat_params - slow.net.flat_params).max() > 1e-6
+
+
+@pytest.mark.parametrize("first, then", [(None, False), (False, None)])
+def test_checkpoints_resume_across_the_two_paths_bit_for_bit(tmp_path, first, then):
+    X, y, _ = _data("softmax", n=60)
+    args = dict(optimizer="adam", lr=0.01, batch_size=7, reg=1e-3, seed=3, progress=False)
+
+    def net():
+        return lw.Network([3, 10, 3], dropout=0.2, dtype=F64, seed=0)
+
+    # written by one path, resumed by the other
+    ckpt = tmp_path / "run.ckpt"
+    a = net()
+    lw.fit(a, X, y, epochs=2, checkpoint=ckpt, compiled=first, **args)
+    b = net()
+    lw.fit(b, X, y, epochs=4, resume=ckpt, compiled=then, **args)
+    # against the same two epochs run on by that path in memory, with no file in between
+    c = net()
+    t = Trainer(c, optimizer="adam", lr=0.01, batch_size=7, reg=1e-3, compiled=first,
+                seed=np.random.default_rng(np.random.SeedSequence(3)))  # as fit seeds it
+    Xp, yp = t.prepare(X, y)
+    for _ in range(2):
+        t.run_epoch(Xp, yp)
+    t.compiled = then
+    for _ in range(2):
+        t.run_epoch(Xp, yp)
+    np.testing.assert_array_equal(b.flat_params, c.flat_params)
+
+
+def test_divergence_restores_the_epochs_start_as_numpy_does():
+    X, y, _ = _data("mse", n=40)
+    out = []
+    for flag in (None, False):
+        t = Trainer(lw.Network([3, 8, 2], dtype=F64, seed=0), loss="mse", lr=1e3,
+                    batch_size=4, seed=0, compiled=flag)
+        Xp, yp = t.prepare(X * 1e3, y)
+        start = t.net.flat_params.copy()
+        with pytest.raises(TrainingDiverged) as e:
+            for _ in range(3):
+                t.run_epoch(Xp, yp)
+        out.append((e.value.epoch, e.value.step, str(e.value)))
+        if t.epoch == 0:
+            np.testing.assert_array_equal(t.net.flat_params, start)
+    assert out[0] == out[1]
+
+
+def test_switches_and_fallbacks(monkeypatch):
+    net = lw.Network([2, 4, 2], seed=0)
+    assert compiled.epoch_runner(Trainer(net, seed=0)) is not None
+    assert compiled.epoch_runner(Trainer(net, seed=0, compiled=False)) is None
+    monkeypatch.setenv("LAYERWISE_COMPILED", "0")
+    assert compiled.epoch_runner(Trainer(net, seed=0)) is None
+    monkeypatch.delenv("LAYERWISE_COMPILED")
+    # what it does not cover runs on the NumPy engine
+    custom = Trainer(net, loss=lambda s, y: lw.losses.get("softmax")(s, y), seed=0)
+    assert compiled.epoch_runner(custom) is None
+    wide = Trainer(lw.Network([100, 100, 2], seed=0), seed=0)
+    assert compiled.epoch_runner(wide) is None
+    stepped = Trainer(net, seed=0)
+    stepped.step = lambda xb, yb: 0.0
+    assert compiled.epoch_runner(stepped) is None
+    # without numba everything runs as before
+    monkeypatch.setattr(compiled, "_loaded", None)
+    assert not compiled.available() and compiled.epoch_runner(Trainer(net, seed=0)) is None
+    X, y = lw.data.xor(n=40, seed=0)
+    assert len(lw.fit(net, X, y, epochs=2, progress=False)) == 2
