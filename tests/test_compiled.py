@@ -179,7 +179,7 @@ def test_switches_and_fallbacks(monkeypatch):
     # what it does not cover runs on the NumPy engine
     custom = Trainer(net, loss=lambda s, y: lw.losses.get("softmax")(s, y), seed=0)
     assert compiled.epoch_runner(custom) is None
-    wide = Trainer(lw.Network([100, 100, 2], seed=0), seed=0)
+    wide = Trainer(lw.Network([300, 300, 2], seed=0), seed=0)
     assert compiled.epoch_runner(wide) is None
     stepped = Trainer(net, seed=0)
     stepped.step = lambda xb, yb: 0.0

@@ -47,9 +47,10 @@ __all__ = ["available", "enabled", "epoch_runner", "covers", "ENV"]
 
 #: set to 0 (or "false", "no", "off") to turn the compiled path off
 ENV = "LAYERWISE_COMPILED"
-#: a layer of more multiply-adds per sample than this runs on the NumPy engine: from about
-#: there BLAS products beat these loops (64-100-10 at batch 32 was 2x slower compiled here)
-MAX_LAYER_MACS = 1 << 12
+#: a network with a layer of more multiply-adds per sample than this runs on the NumPy engine:
+#: its steps are bound by the products, which NumPy's BLAS runs as fast, so there is little
+#: call overhead left to save
+MAX_LAYER_MACS = 1 << 16
 #: random numbers (dropout masks, noise) drawn ahead per compiled call, at most
 RAND_BYTES = 16 << 20
 
@@ -59,11 +60,12 @@ _plans = weakref.WeakKeyDictionary()
 
 
 def available() -> bool:
-    """Whether numba is installed and its kernels load (compiled or from the disk cache)."""
+    """Whether numba (and SciPy, whose BLAS numba calls for products) is installed."""
     global _loaded, _tried
     if not _tried:
         _tried = True
         try:
+            import scipy.linalg.cython_blas  # noqa: F401  numba's np.dot calls SciPy's BLAS
             from . import _kernels
         except ImportError:
             _kernels = None

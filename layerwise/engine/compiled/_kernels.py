@@ -38,68 +38,78 @@ _FAST = {"reassoc", "contract"}  # products only: no flag that would hide a NaN 
 
 
 # -- products (weights are stored transposed: wt is (in, out), row-major) -------------------
-#: below this many outputs a product runs as dot products (an accumulator in a register);
-#: from it on as row updates, which vector instructions run along the outputs
+#: products of at least this many multiply-adds go to BLAS (``np.dot``, through SciPy's BLAS):
+#: below it the call costs more than these loops
+DOT_MIN = 1024
+#: below this many outputs a looped product runs as dot products (an accumulator in a
+#: register); from it on as row updates, which vector instructions run along the outputs
 NARROW = 8
 
 
-@njit(cache=True, fastmath=_FAST)
+@njit(cache=True, fastmath=_FAST, error_model="numpy")
 def _affine(x, wt, b, y):
     """``y = x @ wt + b``."""
     rows, n_in = x.shape
     n_out = wt.shape[1]
-    if n_out < NARROW:
+    if rows * n_in * n_out >= DOT_MIN:
+        np.dot(x, wt, y)
+        for r in range(rows):
+            for o in range(n_out):
+                y[r, o] += b[o]
+    elif n_out < NARROW:
         for r in range(rows):
             for o in range(n_out):
                 s = 0.0
                 for i in range(n_in):
                     s += x[r, i] * wt[i, o]
                 y[r, o] = s + b[o]
-        return
-    for r in range(rows):
-        for o in range(n_out):
-            y[r, o] = 0.0
-        for i in range(n_in):
-            xi = x[r, i]
+    else:
+        for r in range(rows):
             for o in range(n_out):
-                y[r, o] += xi * wt[i, o]
-        for o in range(n_out):
-            y[r, o] += b[o]
+                y[r, o] = 0.0
+            for i in range(n_in):
+                xi = x[r, i]
+                for o in range(n_out):
+                    y[r, o] += xi * wt[i, o]
+            for o in range(n_out):
+                y[r, o] += b[o]
 
 
-@njit(cache=True, fastmath=_FAST)
+@njit(cache=True, fastmath=_FAST, error_model="numpy")
 def _param_grads(x, d, gwt, gb):
     """``gwt = x^T d`` (the transposed weight gradient) and ``gb = sum over rows of d``."""
     rows, n_in = x.shape
     n_out = d.shape[1]
-    if n_out < NARROW:
+    gb[:] = 0.0
+    for r in range(rows):
         for o in range(n_out):
-            s = 0.0
-            for r in range(rows):
-                s += d[r, o]
-            gb[o] = s
+            gb[o] += d[r, o]
+    if rows * n_in * n_out >= DOT_MIN:
+        np.dot(x.T, d, gwt)
+    elif n_out < NARROW:
+        for o in range(n_out):
             for i in range(n_in):
                 s = 0.0
                 for r in range(rows):
                     s += x[r, i] * d[r, o]
                 gwt[i, o] = s
-        return
-    gwt[:, :] = 0.0
-    gb[:] = 0.0
-    for r in range(rows):
-        for i in range(n_in):
-            xi = x[r, i]
-            for o in range(n_out):
-                gwt[i, o] += xi * d[r, o]
-        for o in range(n_out):
-            gb[o] += d[r, o]
+    else:
+        gwt[:, :] = 0.0
+        for r in range(rows):
+            for i in range(n_in):
+                xi = x[r, i]
+                for o in range(n_out):
+                    gwt[i, o] += xi * d[r, o]
 
 
-@njit(cache=True, fastmath=_FAST)
+@njit(cache=True, fastmath=_FAST, error_model="numpy")
 def _input_grad(d, wt, dx):
     """``dx = d @ wt^T``."""
     rows, n_out = d.shape
     n_in = wt.shape[0]
+    if rows * n_in * n_out >= DOT_MIN:
+        np.dot(d, wt.T, dx)
+        return
     for r in range(rows):
         for i in range(n_in):
             s = 0.0
@@ -109,13 +119,13 @@ def _input_grad(d, wt, dx):
 
 
 # -- activations, as in layerwise.engine.activations ------------------------------------------
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _sigmoid(v):
     z = math.exp(-abs(v))
     return (1.0 if v >= 0 else z) / (1.0 + z)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _act_forward(code, x, y):
     a, b = x.shape
     for r in range(a):
@@ -143,7 +153,7 @@ def _act_forward(code, x, y):
                 y[r, c] = v * _sigmoid(v)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _act_backward(code, x, y, d, dx):
     """``dx = d * f'(x)``, the derivative from ``x`` or ``y`` as the table takes it."""
     a, b = x.shape
@@ -176,7 +186,7 @@ def _act_backward(code, x, y, d, dx):
 
 
 # -- losses, as in layerwise.engine.losses: the mean loss, and dL/dscores into d -------------
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _loss(code, s, yi, yf, d):
     rows, c = s.shape
     total = 0.0
@@ -235,7 +245,7 @@ def _loss(code, s, yi, yf, d):
 
 
 # -- the optimizers' updates, as in layerwise.engine.optim ------------------------------------
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _update(opt, hp, lr, t, p, g, s1, s2, one):
     """One update of ``p`` from ``g``; ``hp`` holds the optimizer's settings, ``s1``/``s2`` its
     state vectors, ``t`` the step number (after this step). ``one`` is a length-1 array of the
@@ -306,7 +316,7 @@ def _update(opt, hp, lr, t, p, g, s1, s2, one):
 
 
 # -- the steps ----------------------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def run_steps(X, perm, bs, yi, yf, table, p, g, rand, loss_code, first,
               reg, reg_l1, n_weights, opt, hp, lr, t, s1, s2, losses):
     """Train on the rows ``X[perm]`` in minibatches of ``bs``, in order; one step per batch.
