@@ -14,6 +14,7 @@ checkpoints that a killed run resumes from, bit for bit.
 """
 from __future__ import annotations
 
+import copy
 import inspect
 import json
 import math
@@ -258,7 +259,7 @@ class Trainer:
             self._loss = _unvalidated(loss)
         self._loss_spec = loss
         if isinstance(optimizer, optim.Optimizer):
-            if optimizer.params is not net.flat_params:
+            if optimizer.store is not net.store:
                 raise ValueError("the optimizer was built on another network; build it on this "
                                  "one, or pass its name")
             if lr is not None:
@@ -284,6 +285,10 @@ class Trainer:
         self.stop_training = False
         self._xbuf = self._ybuf = None
         self._mark_good()
+
+    def __copy__(self):
+        # a shallow copy would step the same network and optimizer as the original
+        return copy.deepcopy(self)
 
     # -- data ------------------------------------------------------------------------------
     def prepare(self, X, y):
