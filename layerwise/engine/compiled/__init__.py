@@ -111,16 +111,16 @@ class _Plan:
 
     def __init__(self, trainer):
         net, opt = trainer.net, trainer.optimizer
-        self.key = (net.flat_params, net.flat_grads, tuple(net.layers), opt)
+        store = getattr(net, "store", None)
+        self.key = (store, tuple(net.layers), opt)
         self.ok = False
         if type(net) not in (Sequential, Network) or net.dtype not in (np.float32, np.float64):
             return
         if not isinstance(trainer._loss_spec, str) or trainer.loss not in _LOSS_CODES:
             return
-        if type(opt) not in _OPTIMIZERS or opt.params is not net.flat_params \
-                or opt.grads is not net.flat_grads:
+        if store is None or type(opt) not in _OPTIMIZERS or getattr(opt, "store", None) is not store:
             return
-        wslice = getattr(net, "weight_slice", None)
+        wslice = store.weight_slice
         if not isinstance(wslice, slice) or wslice.start not in (0, None):
             return
         self.n_weights = int(wslice.stop)
@@ -189,8 +189,8 @@ def _plan(trainer):
     net = trainer.net
     if plan is not None:
         k = plan.key
-        if k[0] is net.flat_params and k[1] is net.flat_grads and k[3] is trainer.optimizer \
-                and len(k[2]) == len(net.layers) and all(a is b for a, b in zip(k[2], net.layers)):
+        if k[0] is getattr(net, "store", None) and k[2] is trainer.optimizer \
+                and len(k[1]) == len(net.layers) and all(a is b for a, b in zip(k[1], net.layers)):
             return plan
     plan = _plans[trainer] = _Plan(trainer)
     return plan
