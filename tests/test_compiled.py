@@ -189,3 +189,54 @@ def test_switches_and_fallbacks(monkeypatch):
     assert not compiled.available() and compiled.epoch_runner(Trainer(net, seed=0)) is None
     X, y = lw.data.xor(n=40, seed=0)
     assert len(lw.fit(net, X, y, epochs=2, progress=False)) == 2
+
+
+def test_compiled_evaluation_matches_the_numpy_pass():
+    from layerwise.training.trainer import _sweep
+
+    for activation, loss in (("relu", "softmax"), ("maxout", "hinge"), ("prelu", "logistic"),
+                             ("tanh", "mse")):
+        X, y, out = _data(loss, n=300)
+        net = lw.Network([3, 12, 7, out], activation=activation, dtype=F64, seed=0)
+        t = Trainer(net, loss=loss, seed=0)
+        Xp, yp = t.prepare(X, y)
+        want_acc = loss != "mse"
+        got = compiled.evaluation(t, Xp, yp, True, want_acc, True)
+        ref = _sweep(net, Xp, yp, t._loss, want_acc, True)
+        assert got[0] == pytest.approx(ref[0], rel=1e-12)
+        assert got[1:] == ref[1:]
+
+
+def test_train_many_trains_each_net_as_fit_would():
+    from layerwise.training.many import train_many
+
+    X, y = lw.data.spiral(n=120, classes=2, seed=0)
+    args = dict(optimizer="adam", lr=0.01, epochs=4, batch_size=10, val_fraction=0.2)
+    nets = [lw.Network([2, 8, 2], dtype=F64, seed=s) for s in range(3)]
+    histories = train_many(nets, X, y, seeds=[5, 6, 7], **args)
+    for s, net, h in zip([5, 6, 7], nets, histories):
+        ref = lw.Network([2, 8, 2], dtype=F64, seed=s - 5)
+        r = lw.fit(ref, X, y, seed=s, progress=False, **args)
+        np.testing.assert_array_equal(net.flat_params, ref.flat_params)
+        assert h.train_loss == r.train_loss and h.train_acc == r.train_acc
+        assert h.val_acc == r.val_acc and h.dead_fraction == r.dead_fraction
+        np.testing.assert_allclose(h.val_loss, r.val_loss, rtol=1e-12)
+    with pytest.raises(ValueError, match="one seed per network"):
+        train_many(nets, X, y, seeds=[1])
+
+
+def test_train_many_keeps_going_past_a_diverging_net_when_asked():
+    from layerwise.training.many import train_many
+
+    X, y, _ = _data("mse", n=40)
+
+    def nets():
+        out = [lw.Network([3, 8, 2], dtype=F64, seed=s) for s in range(2)]
+        out[0].flat_params = out[0].flat_params * 1e30  # this one blows up at once
+        return out
+    first, second = train_many(nets(), X, y, loss="mse", lr=0.01, epochs=3, batch_size=4,
+                               errors="return")
+    assert isinstance(first, TrainingDiverged) and len(first.history) == 0
+    assert len(second) == 3
+    with pytest.raises(TrainingDiverged):
+        train_many(nets(), X, y, loss="mse", lr=0.01, epochs=3, batch_size=4)

@@ -43,7 +43,7 @@ from .. import optim as _optim
 from ..layers import Activation, Dense, Dropout, GaussianNoise, Maxout, PReLU
 from ..network import Network, Sequential
 
-__all__ = ["available", "enabled", "epoch_runner", "covers", "ENV"]
+__all__ = ["available", "enabled", "epoch_runner", "covers", "evaluation", "ENV"]
 
 #: set to 0 (or "false", "no", "off") to turn the compiled path off
 ENV = "LAYERWISE_COMPILED"
@@ -328,3 +328,43 @@ def _run_epoch(trainer, plan, X, y):
         trainer._diverged("a weight became NaN or infinite")
     trainer.epoch += 1
     return total / n
+
+
+# -- evaluation -----------------------------------------------------------------------------------
+#: rows per evaluation chunk (as the trainer's EVAL_CHUNK bounds its memory)
+EVAL_CHUNK = 4096
+
+
+def evaluation(trainer, X, y, with_loss, want_acc, want_dead):
+    """The evaluation pass :func:`~layerwise.training.trainer.fit` makes after each epoch, in
+    one compiled call: ``(mean data loss or None, accuracy or None, {layer index: dead
+    fraction})``, or None where the compiled path does not cover ``trainer``.
+
+    ``X`` and ``y`` are as :meth:`Trainer.prepare <layerwise.training.trainer.Trainer.prepare>`
+    gives them. Dead fractions are those of :func:`layerwise.engine.monitor.dead_fraction`.
+    The values agree with the NumPy pass to round-off (an accuracy or dead unit could differ
+    only on a score tied to the last bit).
+    """
+    if not covers(trainer):
+        return None
+    plan, net = _plan(trainer), trainer.net
+    n = X.shape[0]
+    yi, yf = _targets(plan, y, n, net.dtype)
+    if not want_acc and not with_loss:
+        yi, yf = yi[:0], yf[:0]
+    last = len(net.layers) - 1
+    units = np.array([0 if i == last or not l.has_units else (2 if isinstance(l, Maxout) else 1)
+                      for i, l in enumerate(net.layers)] if want_dead else [0] * len(net.layers),
+                     np.int64)
+    width = int(max(plan.table[:, 3].max(), plan.table[:, 2].max()))
+    alive = np.zeros((len(net.layers), width), np.bool_)
+    table = plan.table.copy()
+    table[:, 6] = -1
+    total, correct = _loaded.evaluate(np.ascontiguousarray(X), yi, yf, table, net.flat_params,
+                                      plan.loss_code if with_loss else -1, units,
+                                      min(EVAL_CHUNK, n), alive)
+    dead = {}
+    for i in np.flatnonzero(units):
+        w = int(table[i, 2] if units[i] == 1 else table[i, 3])
+        dead[int(i)] = float(1.0 - alive[i, :w].mean())
+    return (total / n if with_loss else None, correct / n if want_acc else None, dead)

@@ -317,26 +317,26 @@ def _update(opt, hp, lr, t, p, g, s1, s2, one):
 
 # -- the steps ----------------------------------------------------------------------------------
 @njit(cache=True, error_model="numpy")
-def run_steps(X, perm, bs, yi, yf, table, p, g, rand, loss_code, first,
-              reg, reg_l1, n_weights, opt, hp, lr, t, s1, s2, losses):
-    """Train on the rows ``X[perm]`` in minibatches of ``bs``, in order; one step per batch.
+def _times_mask(a, rand, at, out):
+    """``out = a * mask``, the dropout mask of ``a``'s shape stored in ``rand`` from ``at`` on
+    (forward and backward of inverted dropout are the same product)."""
+    rows, cols = a.shape
+    mask = rand[at:at + rows * cols].reshape(rows, cols)
+    for r in range(rows):
+        for c in range(cols):
+            out[r, c] = a[r, c] * mask[r, c]
 
-    ``table`` describes the layers (see the column constants); ``rand`` holds the dropout
-    masks and input noise of these steps, drawn beforehand in NumPy (each random layer's block
-    is ``rows x width`` at its offset, rows in step order); ``yi`` holds integer labels and
-    ``yf`` real targets ``(N, outputs)``, whichever the loss takes (the other may be empty). Writes each step's loss (data loss plus penalty) to ``losses`` and returns
-    ``(steps taken, index of the step whose loss was not finite or -1, sum over the steps of
-    loss times batch rows)``; the update of a step with a non-finite loss is not applied, and
-    no step follows it.
-    """
+
+@njit(cache=True, error_model="numpy")
+def _workspace(table, n_in, bs, p):
+    """Buffers for batches of up to ``bs`` rows: every layer's output (the input first), the
+    pre-max scores and winning pieces of maxout layers, and two gradient buffers."""
     n_layers = table.shape[0]
     dt = p.dtype
     widths = np.empty(n_layers + 1, np.int64)
-    widths[0] = X.shape[1]
+    widths[0] = n_in
     for li in range(n_layers):
         widths[li + 1] = table[li, WOUT]
-    # outputs of every layer (and pre-max scores of maxout) for one batch, and two gradient
-    # buffers used in turn
     offs = np.zeros(n_layers + 2, np.int64)
     for li in range(n_layers + 1):
         offs[li + 1] = offs[li] + bs * widths[li]
@@ -348,11 +348,132 @@ def run_steps(X, perm, bs, yi, yf, table, p, g, rand, loss_code, first,
         if li < n_layers and table[li, K] == MAXOUT:
             zbig = max(zbig, table[li, WOUT] * table[li, CODE])
     z = np.empty(bs * max(zbig, 1), dt)
-    arg = np.empty(offs[n_layers + 1], np.int64)  # maxout's winning pieces, per layer
-    yib = np.empty(bs, np.int64)
-    yfb = np.empty((bs, yf.shape[1]), dt)
+    arg = np.empty(offs[n_layers + 1], np.int64)
     buf_a = np.empty(bs * max(wmax, zbig), dt)
     buf_b = np.empty(bs * max(wmax, zbig), dt)
+    return widths, offs, acts, z, arg, buf_a, buf_b
+
+
+@njit(cache=True, error_model="numpy")
+def evaluate(X, yi, yf, table, p, loss_code, units, chunk, alive):
+    """One evaluation-mode pass over ``X`` in chunks of ``chunk`` rows (no dropout, no noise).
+
+    Returns ``(sum over chunks of mean loss times rows, samples classified correctly)``;
+    ``loss_code`` < 0 skips the loss, an empty ``yi`` and ``yf`` skip the accuracy. For each
+    layer ``li`` with ``units[li] != 0`` (1: decided by the layer's input, 2: by its output),
+    ``alive[li, u]`` is set where unit ``u`` is positive on some sample.
+    """
+    n_layers = table.shape[0]
+    n = X.shape[0]
+    widths, offs, acts, z, arg, d_buf, _ = _workspace(table, X.shape[1], chunk, p)
+    rand = np.empty(0, p.dtype)
+    n_out = widths[n_layers]
+    total = 0.0
+    correct = 0
+    for s0 in range(0, n, chunk):
+        rows = min(chunk, n - s0)
+        acts[0:rows * widths[0]].reshape(rows, widths[0])[:, :] = X[s0:s0 + rows]
+        _forward(table, widths, offs, acts, z, arg, p, rand, 0, rows, False)
+        for li in range(n_layers):
+            if units[li] == 0:
+                continue
+            at = li if units[li] == 1 else li + 1
+            h = acts[offs[at]:offs[at] + rows * widths[at]].reshape(rows, widths[at])
+            for r in range(rows):
+                for c in range(widths[at]):
+                    if h[r, c] > 0:
+                        alive[li, c] = True
+        scores = acts[offs[n_layers]:offs[n_layers] + rows * n_out].reshape(rows, n_out)
+        yic = yi[s0:s0 + rows] if yi.shape[0] else yi
+        yfc = yf[s0:s0 + rows] if yf.shape[0] else yf
+        if loss_code >= 0:
+            d = d_buf[0:rows * n_out].reshape(rows, n_out)
+            total += _loss(loss_code, scores, yic, yfc, d) * rows
+        if yi.shape[0] or yf.shape[0]:
+            for r in range(rows):
+                if n_out == 1:
+                    label = yic[r] if yi.shape[0] else yfc[r, 0]
+                    correct += (scores[r, 0] > 0) == (label > 0)
+                else:
+                    best = 0
+                    for j in range(1, n_out):
+                        if scores[r, j] > scores[r, best]:
+                            best = j
+                    correct += best == yic[r]
+    return total, correct
+
+
+@njit(cache=True, error_model="numpy")
+def _forward(table, widths, offs, acts, z, arg, p, rand, row0, rows, train):
+    """The forward pass of ``rows`` rows, from ``acts``' first block (the input) to its last
+    (the scores). In training, dropout and noise take their numbers from ``rand`` at row
+    ``row0``; otherwise they are the identity, as in evaluation mode."""
+    n_layers = table.shape[0]
+    for li in range(n_layers):
+        kind = table[li, K]
+        w_in, w_out = widths[li], widths[li + 1]
+        x = acts[offs[li]:offs[li] + rows * w_in].reshape(rows, w_in)
+        y = acts[offs[li + 1]:offs[li + 1] + rows * w_out].reshape(rows, w_out)
+        if kind == DENSE:
+            wt = p[table[li, WOFF]:table[li, WOFF] + w_in * w_out].reshape(w_in, w_out)
+            _affine(x, wt, p[table[li, BOFF]:table[li, BOFF] + w_out], y)
+        elif kind == ACT:
+            _act_forward(table[li, CODE], x, y)
+        elif kind == PRELU:
+            a = p[table[li, WOFF]:table[li, WOFF] + w_out]
+            for r in range(rows):
+                for c in range(w_out):
+                    v = x[r, c]
+                    y[r, c] = v if v > 0 else a[c] * v
+        elif kind == MAXOUT:
+            k = table[li, CODE]
+            wide = w_out * k
+            wt = p[table[li, WOFF]:table[li, WOFF] + w_in * wide].reshape(w_in, wide)
+            zz = z[0:rows * wide].reshape(rows, wide)
+            _affine(x, wt, p[table[li, BOFF]:table[li, BOFF] + wide], zz)
+            for r in range(rows):
+                for c in range(w_out):
+                    best = 0
+                    for q in range(1, k):
+                        if zz[r, c * k + q] > zz[r, c * k + best]:
+                            best = q
+                    arg[offs[li + 1] + r * w_out + c] = best
+                    y[r, c] = zz[r, c * k + best]
+        elif kind == DROPOUT:
+            if table[li, ROFF] < 0 or not train:
+                y[:, :] = x
+            else:
+                _times_mask(x, rand, table[li, ROFF] + row0 * w_out, y)
+        else:  # NOISE
+            if table[li, ROFF] < 0 or not train:
+                y[:, :] = x
+            else:
+                o = table[li, ROFF] + row0 * w_out
+                noise = rand[o:o + rows * w_out].reshape(rows, w_out)
+                for r in range(rows):
+                    for c in range(w_out):
+                        y[r, c] = x[r, c] + noise[r, c]
+
+
+@njit(cache=True, error_model="numpy")
+def run_steps(X, perm, bs, yi, yf, table, p, g, rand, loss_code, first,
+              reg, reg_l1, n_weights, opt, hp, lr, t, s1, s2, losses):
+    """Train on the rows ``X[perm]`` in minibatches of ``bs``, in order; one step per batch.
+
+    ``table`` describes the layers (see the column constants); ``rand`` holds the dropout
+    masks and input noise of these steps, drawn beforehand in NumPy (each random layer's block
+    is ``rows x width`` at its offset, rows in step order); ``yi`` holds integer labels and
+    ``yf`` real targets ``(N, outputs)``, whichever the loss takes (the other may be empty).
+    Writes each step's loss (data loss plus penalty) to ``losses`` and returns
+    ``(steps taken, index of the step whose loss was not finite or -1, sum over the steps of
+    loss times batch rows)``; the update of a step with a non-finite loss is not applied, and
+    no step follows it.
+    """
+    n_layers = table.shape[0]
+    dt = p.dtype
+    widths, offs, acts, z, arg, buf_a, buf_b = _workspace(table, X.shape[1], bs, p)
+    yib = np.empty(bs, np.int64)
+    yfb = np.empty((bs, yf.shape[1]), dt)
     one = np.empty(1, dt)
     n = perm.shape[0]
     n_out = widths[n_layers]
@@ -371,55 +492,7 @@ def run_steps(X, perm, bs, yi, yf, table, p, g, rand, loss_code, first,
                 yib[r] = yi[perm[s0 + r]]
             if yf.shape[0]:
                 yfb[r, :] = yf[perm[s0 + r], :]
-        # forward
-        for li in range(n_layers):
-            kind = table[li, K]
-            w_in, w_out = widths[li], widths[li + 1]
-            x = acts[offs[li]:offs[li] + rows * w_in].reshape(rows, w_in)
-            y = acts[offs[li + 1]:offs[li + 1] + rows * w_out].reshape(rows, w_out)
-            if kind == DENSE:
-                wt = p[table[li, WOFF]:table[li, WOFF] + w_in * w_out].reshape(w_in, w_out)
-                _affine(x, wt, p[table[li, BOFF]:table[li, BOFF] + w_out], y)
-            elif kind == ACT:
-                _act_forward(table[li, CODE], x, y)
-            elif kind == PRELU:
-                a = p[table[li, WOFF]:table[li, WOFF] + w_out]
-                for r in range(rows):
-                    for c in range(w_out):
-                        v = x[r, c]
-                        y[r, c] = v if v > 0 else a[c] * v
-            elif kind == MAXOUT:
-                k = table[li, CODE]
-                wide = w_out * k
-                wt = p[table[li, WOFF]:table[li, WOFF] + w_in * wide].reshape(w_in, wide)
-                zz = z[0:rows * wide].reshape(rows, wide)
-                _affine(x, wt, p[table[li, BOFF]:table[li, BOFF] + wide], zz)
-                for r in range(rows):
-                    for c in range(w_out):
-                        best = 0
-                        for q in range(1, k):
-                            if zz[r, c * k + q] > zz[r, c * k + best]:
-                                best = q
-                        arg[offs[li + 1] + r * w_out + c] = best
-                        y[r, c] = zz[r, c * k + best]
-            elif kind == DROPOUT:
-                if table[li, ROFF] < 0:
-                    y[:, :] = x
-                else:
-                    o = table[li, ROFF] + row0 * w_out
-                    mask = rand[o:o + rows * w_out].reshape(rows, w_out)
-                    for r in range(rows):
-                        for c in range(w_out):
-                            y[r, c] = x[r, c] * mask[r, c]
-            else:  # NOISE
-                if table[li, ROFF] < 0:
-                    y[:, :] = x
-                else:
-                    o = table[li, ROFF] + row0 * w_out
-                    noise = rand[o:o + rows * w_out].reshape(rows, w_out)
-                    for r in range(rows):
-                        for c in range(w_out):
-                            y[r, c] = x[r, c] + noise[r, c]
+        _forward(table, widths, offs, acts, z, arg, p, rand, row0, rows, True)
         scores = acts[offs[n_layers]:offs[n_layers] + rows * n_out].reshape(rows, n_out)
         d = buf_a[0:rows * n_out].reshape(rows, n_out)
         loss = _loss(loss_code, scores, yib[:rows], yfb[:rows], d)
@@ -470,11 +543,7 @@ def run_steps(X, perm, bs, yi, yf, table, p, g, rand, loss_code, first,
                 if table[li, ROFF] < 0:
                     dx[:, :] = d
                 else:
-                    o = table[li, ROFF] + row0 * w_out
-                    mask = rand[o:o + rows * w_out].reshape(rows, w_out)
-                    for r in range(rows):
-                        for c in range(w_out):
-                            dx[r, c] = d[r, c] * mask[r, c]
+                    _times_mask(d, rand, table[li, ROFF] + row0 * w_out, dx)
             else:  # NOISE
                 dx[:, :] = d
             cur, other = other, cur
