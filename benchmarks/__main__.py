@@ -47,8 +47,8 @@ def parse_args(argv, prog="python -m benchmarks"):
     return args
 
 
-def _reexec_without_blas_overrides(argv):
-    """Replace this process by ``python -m benchmarks ARGV`` without the OpenBLAS overrides."""
+def _reexec_without_blas_overrides(argv, module="benchmarks"):
+    """Replace this process by ``python -m MODULE ARGV`` without the OpenBLAS overrides."""
     removed = {k: os.environ[k] for k in BLAS_OVERRIDES if k in os.environ}
     if not removed or _CHILD in os.environ:
         return
@@ -56,7 +56,7 @@ def _reexec_without_blas_overrides(argv):
     env[_CHILD] = json.dumps(removed)
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execve(sys.executable, [sys.executable, "-m", "benchmarks", *argv], env)
+    os.execve(sys.executable, [sys.executable, "-m", module, *argv], env)
 
 
 def main(argv=None, prog="python -m benchmarks") -> int:
