@@ -137,6 +137,7 @@ def test_a_loss_that_explodes_is_divergence_and_the_start_is_restored(spiral):
     np.testing.assert_array_equal(net.flat_params, before)
 
 
+@pytest.mark.filterwarnings("ignore::layerwise.UnderfitWarning")
 def test_explosion_is_judged_against_the_first_step_even_after_a_resume(spiral, tmp_path):
     X, y = spiral
     path = tmp_path / "run.ckpt"
@@ -192,9 +193,13 @@ def test_same_seed_same_weights_and_trainer_matches_fit(spiral):
     assert a.flat_params.tobytes() == b.flat_params.tobytes() == c.flat_params.tobytes()
 
 
-def test_lr_none_takes_the_optimizer_default(spiral):
-    h = fit(lw.Network([2, 4, 3], seed=0), *spiral, optimizer="adam", epochs=1, progress=False)
-    assert h.lr == [0.001]
+@pytest.mark.filterwarnings("ignore::layerwise.UnderfitWarning")
+@pytest.mark.parametrize("optimizer,lr", [("adam", 0.001), ("sgd", 0.1), ("momentum", 0.01),
+                                          ("rmsprop", 0.01)])
+def test_lr_none_takes_the_training_default(spiral, optimizer, lr):
+    h = fit(lw.Network([2, 4, 3], seed=0), *spiral, optimizer=optimizer, epochs=1,
+            progress=False)
+    assert h.lr == [lr]
 
 
 @pytest.mark.parametrize("loss,out", [("logistic", 1), ("binary_hinge", 1), ("hinge", 2)])
@@ -272,6 +277,7 @@ def test_schedule_sets_the_rate_each_epoch(spiral):
     assert net.flat_params.tobytes() == other.flat_params.tobytes()
 
 
+@pytest.mark.filterwarnings("ignore::layerwise.UnderfitWarning")
 def test_schedule_by_name_and_callable(spiral):
     h = fit(lw.Network([2, 4, 3], seed=0), *spiral, lr=0.1, epochs=3, schedule="exponential",
             progress=False)
@@ -284,6 +290,7 @@ def test_schedule_by_name_and_callable(spiral):
             schedule=lambda e: 0.0)
 
 
+@pytest.mark.filterwarnings("ignore::layerwise.UnderfitWarning")
 def test_a_callback_can_stop_training(spiral):
     class StopAtTwo(Callback):
         def on_epoch_end(self, trainer, history):
@@ -327,6 +334,7 @@ def test_divergence_in_the_first_epoch_writes_no_checkpoint(tmp_path):
     assert not (tmp_path / "c.npz").exists()
 
 
+@pytest.mark.filterwarnings("ignore::layerwise.UnderfitWarning")
 def test_a_non_finite_state_is_never_written(tmp_path, spiral):
     path = tmp_path / "c.npz"
     net = lw.Network([2, 4, 3], seed=0)
@@ -484,6 +492,7 @@ def test_accuracy_for_one_output_uses_the_sign():
     assert accuracy(net, X, [1, 0, 1, 1]) == 0.75
 
 
+@pytest.mark.filterwarnings("ignore::layerwise.UnderfitWarning")
 def test_progress_bar_on_a_terminal_only(monkeypatch, spiral):
     class Terminal(io.StringIO):
         def isatty(self):

@@ -28,7 +28,7 @@ from ..engine import losses, optim
 from .callbacks import (Checkpoint, EarlyStopping, LearningRateSchedule, architecture,
                         describe_architecture, load_checkpoint)
 from ..engine.monitor import ever_active, forward_probe
-from ..engine.network import check_input
+from ..engine.network import check_input, predicted_classes
 
 __all__ = ["fit", "evaluate", "accuracy", "Trainer", "History", "TrainingDiverged",
            "UnderfitWarning"]
@@ -495,9 +495,11 @@ def _sweep(net, X, y=None, loss_fn=None, want_acc=False, want_dead=False):
 
 
 def _correct(scores, y):
+    """How many rows ``predicted_classes`` gets right; a single output's labels may be
+    {0, 1} or {-1, +1}."""
     if scores.shape[1] == 1:
-        return ((scores[:, 0] > 0) == (y.reshape(-1) > 0)).sum()
-    return (scores.argmax(axis=1) == y).sum()
+        return (predicted_classes(scores) == (y.reshape(-1) > 0)).sum()
+    return (predicted_classes(scores) == y).sum()
 
 
 def evaluate(net, X, y, loss="softmax") -> dict:
