@@ -10,8 +10,8 @@ import pytest
 import layerwise as lw
 from layerwise import losses, monitor
 from layerwise.training import trainer as train
-from layerwise.training.callbacks import (Callback, EarlyStopping, LearningRateSchedule, load_checkpoint,
-                                 save_checkpoint)
+from layerwise.training.callbacks import (Callback, EarlyStopping, LearningRateSchedule,
+                                          load_checkpoint, save_checkpoint)
 from layerwise.engine.optim import StepDecay
 from layerwise.training.trainer import Trainer, TrainingDiverged, accuracy, evaluate, fit
 

@@ -42,8 +42,10 @@ def predicted_classes(scores):
     classifiers: sigmoid(score) > 0.5, or the SVM's side of the margin), else 0.
 
     >>> import numpy as np
-    >>> predicted_classes(np.array([[0.1, 2.0, -1.0]])), predicted_classes(np.array([[-0.5], [3.0]]))
-    (array([1]), array([0, 1]))
+    >>> predicted_classes(np.array([[0.1, 2.0, -1.0]]))
+    array([1])
+    >>> predicted_classes(np.array([[-0.5], [3.0]]))
+    array([0, 1])
     """
     if scores.shape[-1] == 1:
         return (scores[..., 0] > 0).astype(xp.int64)
@@ -366,7 +368,8 @@ class Sequential:
         except ImportError as e:
             raise ImportError("exporting to PyTorch needs the package 'torch', which is not "
                               "installed: pip install torch") from e
-        dtype = {xp.dtype(xp.float32): torch.float32, xp.dtype(xp.float64): torch.float64}[self.dtype]
+        dtype = {xp.dtype(xp.float32): torch.float32,
+                 xp.dtype(xp.float64): torch.float64}[self.dtype]
         model = torch.nn.Sequential(*[layer.torch_module(torch, dtype) for layer in self.layers])
         model.load_state_dict({k: torch.from_numpy(v) for k, v in self.state_dict().items()})
         return model.eval()

@@ -632,7 +632,8 @@ def fit(net, X, y, loss="softmax", optimizer="sgd", lr=None, epochs=200, batch_s
     epochs : int, default 200
         Total epochs; a resumed run trains until it has done this many in all.
     schedule : Schedule, callable, or "step" / "exponential" / "cosine", optional
-        Learning-rate factor per epoch (see :class:`~layerwise.training.callbacks.LearningRateSchedule`).
+        Learning-rate factor per epoch (see
+        :class:`~layerwise.training.callbacks.LearningRateSchedule`).
     val : tuple (X_val, y_val), optional
         Validation data.
     val_fraction : float, default 0.0
