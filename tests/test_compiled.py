@@ -125,6 +125,7 @@ def test_minibatch_order_is_the_trainers_permutation():
     assert np.abs(other.net.flat_params - slow.net.flat_params).max() > 1e-6
 
 
+@pytest.mark.filterwarnings("ignore::layerwise.training.trainer.UnderfitWarning")  # random labels
 @pytest.mark.parametrize("first, then", [(None, False), (False, None)])
 def test_checkpoints_resume_across_the_two_paths_bit_for_bit(tmp_path, first, then):
     X, y, _ = _data("softmax", n=60)

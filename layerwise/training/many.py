@@ -17,6 +17,7 @@ epoch costs about as much as the epoch itself; together they are where a sweep's
 """
 from __future__ import annotations
 
+import inspect
 import time
 
 import numpy as np
@@ -69,6 +70,8 @@ def train_many(nets, X, y, seeds=None, errors="raise", **fit_args):
         ``fit`` refuses.
     """
     nets = list(nets)
+    if not nets:
+        return []
     seeds = list(range(len(nets))) if seeds is None else list(seeds)
     if len(seeds) != len(nets):
         raise ValueError(f"train_many needs one seed per network: got {len(nets)} networks and "
@@ -81,11 +84,10 @@ def train_many(nets, X, y, seeds=None, errors="raise", **fit_args):
                                            "early_stopping", "patience")):
         return [_one_by_one(net, X, y, seed, errors, fit_args) for net, seed in zip(nets, seeds)]
     runs = [_Run(net, X, y, seed, fit_args, optimizer_kwargs) for net, seed in zip(nets, seeds)]
-    epochs = fit_args.get("epochs", 10)
     result = [run.history for run in runs]
     live = list(range(len(runs)))
-    for _ in range(epochs):
-        for i in list(live):
+    for epoch in range(max(run.epochs for run in runs)):
+        for i in [i for i in live if runs[i].epochs > epoch]:
             try:
                 runs[i].epoch()
             except _fit.TrainingDiverged as e:
@@ -94,6 +96,8 @@ def train_many(nets, X, y, seeds=None, errors="raise", **fit_args):
                     raise
                 result[i] = e
                 live.remove(i)
+    for i in live:
+        _fit._warn_if_underfit(runs[i].trainer, runs[i].history, runs[i].y)
     return result
 
 
@@ -106,41 +110,32 @@ def _one_by_one(net, X, y, seed, errors, fit_args):
         return e
 
 
+def _fit_defaults():
+    """fit's own defaults, so that train_many's stay the same as they change."""
+    return {k: p.default for k, p in inspect.signature(_fit.fit).parameters.items()
+            if p.default is not inspect.Parameter.empty}
+
+
 class _Run:
     """One network's run, set up as fit sets it up (the same seeds, split and checks)."""
 
     def __init__(self, net, X, y, seed, args, optimizer_kwargs):
-        epochs = args.get("epochs", 10)
+        args = {**_fit_defaults(), **args}
+        epochs = args["epochs"]
         if not (isinstance(epochs, (int, np.integer)) and not isinstance(epochs, bool)
                 and epochs >= 1):
             raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+        self.epochs = int(epochs)
         trainer_seed, split_rng = _fit._seeds(seed)
-        loss = args.get("loss", "softmax")
         t = self.trainer = _fit.Trainer(
-            net, loss=loss, optimizer=args.get("optimizer", "sgd"), lr=args.get("lr"),
-            reg=args.get("reg", 0.0), reg_type=args.get("reg_type", "l2"),
-            batch_size=args.get("batch_size", 64), seed=trainer_seed,
+            net, loss=args["loss"], optimizer=args["optimizer"], lr=args["lr"], reg=args["reg"],
+            reg_type=args["reg_type"], batch_size=args["batch_size"], seed=trainer_seed,
             compiled=args.get("compiled"), **optimizer_kwargs)
-        self.X, self.y = t.prepare(X, y)
-        val, fraction = args.get("val"), args.get("val_fraction", 0.0)
-        if val is not None and fraction:
-            raise ValueError("give validation data as val=(X_val, y_val) or as val_fraction, not "
-                             "both")
-        if not (isinstance(fraction, (int, float, np.floating)) and 0 <= fraction < 1):
-            raise ValueError(f"val_fraction must lie in [0, 1), got {fraction!r}")
-        self.Xv = self.yv = None
-        if val is not None:
-            if not (isinstance(val, (tuple, list)) and len(val) == 2):
-                raise ValueError(f"val must be a pair (X_val, y_val), got {type(val).__name__}")
-            self.Xv, self.yv = t.prepare(*val)
-        elif fraction:
-            idx = _fit._split(self.y, fraction, split_rng, _fit._is_classification(loss))
-            keep = np.ones(len(self.X), bool)
-            keep[idx] = False
-            self.Xv, self.yv = self.X[idx], self.y[idx]
-            self.X, self.y = self.X[keep], self.y[keep]
-        self.eval_train = args.get("eval_train", True)
-        self.want_acc = _fit._is_classification(loss) or self.y.dtype.kind in "biu"
+        X, y = t.prepare(X, y)
+        self.X, self.y, self.validation = _fit._validation_split(
+            t, X, y, args["val"], args["val_fraction"], None, split_rng)
+        self.eval_train = args["eval_train"]
+        self.want_acc = _fit._is_classification(args["loss"]) or self.y.dtype.kind in "biu"
         self.history = _fit.History()
 
     def _evaluate(self, X, y, with_loss, want_dead):
@@ -159,8 +154,8 @@ class _Run:
         _, train_acc, dead = (self._evaluate(self.X, self.y, False, True) if self.eval_train
                               else (None, None, {}))
         val_loss = val_acc = None
-        if self.Xv is not None:
-            val_loss, val_acc, _ = self._evaluate(self.Xv, self.yv, True, False)
+        if self.validation is not None:
+            val_loss, val_acc, _ = self._evaluate(*self.validation, True, False)
             val_loss += losses.penalty(t.net, t.reg, t.reg_type)
         self.history.append(epoch=t.epoch, train_loss=float(train_loss), train_acc=train_acc,
                             val_loss=val_loss, val_acc=val_acc, lr=float(lr_used),

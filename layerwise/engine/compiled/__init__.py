@@ -201,15 +201,18 @@ def covers(trainer) -> bool:
     and everything in the net, loss and optimizer covered)."""
     if not enabled(trainer):
         return False
-    if type(trainer).step is not _trainer_step() or "step" in vars(trainer):
+    if not _standard_step(trainer):
         return False  # a changed step must run as written
     return _plan(trainer).ok
 
 
-def _trainer_step():
-    from ...training.trainer import Trainer
-
-    return Trainer.step
+def _standard_step(trainer):
+    """Whether ``trainer`` steps with the step of the class that defines its ``run_epoch`` (the
+    Trainer's own), not a step a subclass or the instance replaced."""
+    if "step" in vars(trainer):
+        return False
+    owner = next((c for c in type(trainer).__mro__ if "run_epoch" in vars(c)), None)
+    return owner is not None and type(trainer).step is vars(owner).get("step")
 
 
 def epoch_runner(trainer):
@@ -306,6 +309,9 @@ def _run_epoch(trainer, plan, X, y):
     per_call = n if not random_width else max(
         bs, RAND_BYTES // (random_width * net.dtype.itemsize) // bs * bs)
     total, reg = 0.0, trainer.reg
+    # the trainer's explosion check (Trainer.step) runs in the kernel; the first loss of a run
+    # sets its limit, which the trainer computes
+    limit = np.array([trainer._loss_limit, np.nan])
     for start in range(0, n, per_call):
         chunk = perm[start:start + per_call]
         steps = -(-len(chunk) // bs)
@@ -314,15 +320,20 @@ def _run_epoch(trainer, plan, X, y):
         for i, off in offsets.items():
             table[i, 6] = off
         losses = np.empty(steps)
-        steps, bad, part = k.run_steps(
-            X, chunk, bs, yi, yf, table, net.flat_params, net.flat_grads, rand, plan.loss_code,
-            plan.first, reg, trainer.reg_type == "l1", plan.n_weights, code, hp, opt.lr, opt.t,
-            s1, s2, losses)
-        trainer.step_count += steps
-        if bad >= 0:
-            trainer._diverged(f"the loss became {float(losses[bad])}")
-        opt.t += steps
-        total += part
+        row = 0
+        while row < len(chunk):
+            done, status, total = k.run_steps(
+                X, chunk, row, bs, yi, yf, table, net.flat_params, net.flat_grads, rand,
+                plan.loss_code, plan.first, reg, trainer.reg_type == "l1", plan.n_weights, code,
+                hp, opt.lr, opt.t, s1, s2, losses, limit, total)
+            trainer.step_count += done
+            if status >= 0:
+                trainer._check_loss(float(losses[status]))  # raises TrainingDiverged, as step
+            opt.t += done
+            row += done * bs
+            if status == -2:
+                trainer._set_reference(float(limit[1]))
+                limit[0] = trainer._loss_limit
     params = net.flat_params
     if not np.isfinite(params.sum()) and not np.isfinite(params).all():
         trainer._diverged("a weight became NaN or infinite")

@@ -456,18 +456,22 @@ def _forward(table, widths, offs, acts, z, arg, p, rand, row0, rows, train):
 
 
 @njit(cache=True, error_model="numpy")
-def run_steps(X, perm, bs, yi, yf, table, p, g, rand, loss_code, first,
-              reg, reg_l1, n_weights, opt, hp, lr, t, s1, s2, losses):
-    """Train on the rows ``X[perm]`` in minibatches of ``bs``, in order; one step per batch.
+def run_steps(X, perm, start, bs, yi, yf, table, p, g, rand, loss_code, first,
+              reg, reg_l1, n_weights, opt, hp, lr, t, s1, s2, losses, limit, total):
+    """Train on the rows ``X[perm[start:]]`` in minibatches of ``bs``, in order; one step
+    per batch, the first of them step ``t + 1`` of the optimizer.
 
     ``table`` describes the layers (see the column constants); ``rand`` holds the dropout
     masks and input noise of these steps, drawn beforehand in NumPy (each random layer's block
     is ``rows x width`` at its offset, rows in step order); ``yi`` holds integer labels and
     ``yf`` real targets ``(N, outputs)``, whichever the loss takes (the other may be empty).
-    Writes each step's loss (data loss plus penalty) to ``losses`` and returns
-    ``(steps taken, index of the step whose loss was not finite or -1, sum over the steps of
-    loss times batch rows)``; the update of a step with a non-finite loss is not applied, and
-    no step follows it.
+    Writes each step's loss (data loss plus penalty) to ``losses`` (indexed by step from the
+    start of ``perm``) and adds loss times rows to ``total``; returns ``(steps taken, status,
+    total)``. A loss diverges when it is not finite or exceeds ``limit[0]``, the trainer's
+    explosion limit: status is then that step's index, its update is not applied and no step
+    follows. While the limit is -inf (no reference loss yet), the first finite loss is written
+    to ``limit[1]``, its update applied, and the call returns with status -2 so that the caller
+    sets the limit from it; status -1 means every step ran.
     """
     n_layers = table.shape[0]
     dt = p.dtype
@@ -478,12 +482,11 @@ def run_steps(X, perm, bs, yi, yf, table, p, g, rand, loss_code, first,
     n = perm.shape[0]
     n_out = widths[n_layers]
     steps = 0
-    bad = -1
+    status = -1
     reg_t = np.empty(1, dt)
     reg_t[0] = reg
-    row0 = 0
-    total = 0.0
-    for s0 in range(0, n, bs):
+    for s0 in range(start, n, bs):
+        row0 = s0
         rows = min(bs, n - s0)
         h0 = acts[0:rows * widths[0]].reshape(rows, widths[0])
         for r in range(rows):
@@ -560,12 +563,14 @@ def run_steps(X, perm, bs, yi, yf, table, p, g, rand, loss_code, first,
                     pen += w * w
                     g[i] += w * rt
             loss += reg * pen if reg_l1 else 0.5 * reg * pen
-        losses[steps] = loss
+        losses[s0 // bs] = loss
         total += loss * rows
         steps += 1
-        if not math.isfinite(loss):
-            bad = steps - 1
-            break
+        if not loss <= limit[0]:  # as Trainer.step: one comparison, False for NaN
+            if math.isfinite(loss) and limit[0] == -np.inf:
+                limit[1] = loss
+                _update(opt, hp, lr, t + steps, p, g, s1, s2, one)
+                return steps, -2, total
+            return steps, s0 // bs, total
         _update(opt, hp, lr, t + steps, p, g, s1, s2, one)
-        row0 += rows
-    return steps, bad, total
+    return steps, status, total
