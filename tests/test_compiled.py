@@ -185,6 +185,10 @@ def test_switches_and_fallbacks(monkeypatch):
     stepped = Trainer(net, seed=0)
     stepped.step = lambda xb, yb: 0.0
     assert compiled.epoch_runner(stepped) is None
+    original = Trainer.step
+    monkeypatch.setattr(Trainer, "step", lambda self, xb, yb: original(self, xb, yb))
+    assert compiled.epoch_runner(Trainer(net, seed=0)) is None
+    monkeypatch.setattr(Trainer, "step", original)
     # without numba everything runs as before
     monkeypatch.setattr(compiled, "_loaded", None)
     assert not compiled.available() and compiled.epoch_runner(Trainer(net, seed=0)) is None

@@ -207,12 +207,16 @@ def covers(trainer) -> bool:
 
 
 def _standard_step(trainer):
-    """Whether ``trainer`` steps with the step of the class that defines its ``run_epoch`` (the
-    Trainer's own), not a step a subclass or the instance replaced."""
+    """Whether ``trainer`` steps with the step written in the class that defines its
+    ``run_epoch`` (the Trainer's own), not one that a subclass, the instance or a patch of
+    the class put in its place."""
     if "step" in vars(trainer):
         return False
     owner = next((c for c in type(trainer).__mro__ if "run_epoch" in vars(c)), None)
-    return owner is not None and type(trainer).step is vars(owner).get("step")
+    step = getattr(type(trainer), "step", None)
+    return (owner is not None and step is vars(owner).get("step")
+            and getattr(step, "__module__", None) == owner.__module__
+            and getattr(step, "__qualname__", None) == f"{owner.__qualname__}.step")
 
 
 def epoch_runner(trainer):
