@@ -170,6 +170,7 @@ def test_divergence_restores_the_epochs_start_as_numpy_does():
     assert out[0] == out[1]
 
 
+@pytest.mark.filterwarnings("ignore::layerwise.training.trainer.UnderfitWarning")
 def test_switches_and_fallbacks(monkeypatch):
     net = lw.Network([2, 4, 2], seed=0)
     assert compiled.epoch_runner(Trainer(net, seed=0)) is not None
