@@ -19,7 +19,7 @@ from . import activations as act
 from .backend import as_dtype, xp
 from .init import default_init, INITS
 from .layers import LAYER_TYPES, Activation, Dense, Layer, PReLU, layer_from_config
-from .params import ParameterStore, check_value
+from .params import ParameterStore
 
 
 _ONES = {}
@@ -84,12 +84,6 @@ def check_input(X, in_features, dtype):
             raise ValueError(f"X contains NaN or inf (first at row {bad[0]}, column {bad[1]}: "
                              f"{given[bad]})")
     return X2
-
-
-def _copy_into(flat, value, name):
-    # `net.flat_params *= 2` assigns the vector itself back; anything else is copied in
-    if value is not flat:
-        flat[...] = check_value(name, value, flat.shape, flat.dtype)
 
 
 def _check_widths(layers):
@@ -177,7 +171,7 @@ class Sequential:
 
     @flat_params.setter
     def flat_params(self, value):
-        _copy_into(self.store.params, value, "flat_params")
+        self.store.assign_flat("params", value)
 
     @property
     def flat_grads(self):
@@ -186,7 +180,7 @@ class Sequential:
 
     @flat_grads.setter
     def flat_grads(self, value):
-        _copy_into(self.store.grads, value, "flat_grads")
+        self.store.assign_flat("grads", value)
 
     @property
     def weight_slice(self):
