@@ -100,6 +100,11 @@ class Sequential:
     ((4, 1), 2, 13)
     """
 
+    #: Names of the classes (one per output; two for a single-output net) and of the inputs,
+    #: when known: :func:`layerwise.load` sets them from the file, :func:`layerwise.save` keeps them.
+    class_names = None
+    feature_names = None
+
     def __init__(self, *layers: Layer):
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
             layers = tuple(layers[0])
@@ -330,12 +335,12 @@ class Sequential:
                 "layers": [layer.config() for layer in self.layers]}
 
     # -- model files ------------------------------------------------------------------------
-    def save(self, path, metadata=None):
+    def save(self, path, metadata=None, class_names=None, feature_names=None):
         """Save weights and architecture to a safetensors file, atomically
         (:func:`layerwise.io.save`); read it back with :func:`layerwise.load`."""
         from ..io.model import save
 
-        save(self, path, metadata)
+        save(self, path, metadata, class_names=class_names, feature_names=feature_names)
 
     def to_torch(self):
         """An equivalent PyTorch ``nn.Sequential`` (:func:`layerwise.io.to_torch`)."""
@@ -346,6 +351,12 @@ class Sequential:
     def __repr__(self):
         inner = "\n".join(f"  ({i}): {layer!r}" for i, layer in enumerate(self.layers))
         return f"{type(self).__name__}(\n{inner}\n)"
+
+    def _repr_html_(self):
+        # a notebook shows the summary table and a diagram of the net instead of the repr
+        from .display import network_html
+
+        return network_html(self)
 
 
 class Network(Sequential):

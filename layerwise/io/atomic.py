@@ -19,8 +19,14 @@ def atomic_writer(path, mode="wb"):
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise FileNotFoundError(f"cannot write {str(path)!r}: folder {str(folder)!r} does not exist")
+    if path.is_dir():
+        raise IsADirectoryError(f"cannot write {str(path)!r}: it is a folder; give a file name")
     # the writer's process id in the name lets a later write tell a dead writer's leftovers
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
+                                   dir=folder)
+    except OSError as e:
+        raise _naming(e, path) from e
     try:
         # mkstemp makes the file private (0600); give it the mode an ordinary open() would
         os.chmod(tmp, _file_mode(path))
@@ -29,12 +35,21 @@ def atomic_writer(path, mode="wb"):
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(e, OSError):
+            # the error would name the temporary file, or nothing (a full disk): name the target
+            raise _naming(e, path) from e
         raise
     _fsync_dir(folder)
     _remove_leftovers(folder, path.name)
+
+
+def _naming(error, path):
+    """The same kind of OSError, naming ``path`` (the file the caller asked for)."""
+    return type(error)(error.errno, f"cannot write {str(path)!r}: "
+                                    f"{error.strerror or error}")
 
 
 def _remove_leftovers(folder, name):
