@@ -10,12 +10,14 @@ which imports neither of them.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 
 import numpy as np
 
 __all__ = ["UsageError", "CLI_SGD_LR", "default_lr", "parse_sizes", "parse_label",
-           "check_output_path", "check_labels", "LABEL_HELP"]
+           "check_output_path", "check_labels", "LABEL_HELP", "is_csv", "load_data",
+           "describe_label"]
 
 
 class UsageError(Exception):
@@ -28,6 +30,12 @@ CLI_SGD_LR = 0.1
 
 LABEL_HELP = ("the CSV's label column, by name or 0-based index (negative counts from the end); "
               "default: the one column named label, target, class or y, else the last column")
+
+
+#: What to do about labels that cannot be class labels: most often the wrong column was taken.
+_LABEL_FIX = ("choose the label column with --label NAME|INDEX{columns}, or, for a real-valued "
+              "target, use a regression model (the mse loss: lw.fit(..., loss='mse') or "
+              "layerwise.sklearn.MLPRegressor)")
 
 
 def default_lr(optimizer, lr):
@@ -58,7 +66,7 @@ def parse_sizes(text: str) -> list:
     >>> parse_sizes("3-0-2")
     Traceback (most recent call last):
     ...
-    layerwise.cliutil.UsageError: layer sizes must be positive integers, but '3-0-2' gives hidden layer 1 0 units
+    layerwise.cliutil.UsageError: layer sizes must be positive integers, but '3-0-2' has 0 for hidden layer 1
     """
     parts = str(text).replace(",", "-").split("-")
     if len(parts) < 2:
@@ -73,8 +81,8 @@ def parse_sizes(text: str) -> list:
                              f"{part!r} for {_layer_name(i, len(parts))}") from None
     for i, s in enumerate(sizes):
         if s < 1:
-            raise UsageError(f"layer sizes must be positive integers, but {text!r} gives "
-                             f"{_layer_name(i, len(sizes))} {s} units")
+            raise UsageError(f"layer sizes must be positive integers, but {text!r} has {s} for "
+                             f"{_layer_name(i, len(sizes))}")
     return sizes
 
 
@@ -147,10 +155,8 @@ def check_labels(ds, label_desc, binary=False):
     y = np.concatenate([ds.y_train, ds.y_test])
     n = len(y)
     present = np.unique(y)
-    hint = ("choose the label column with --label NAME|INDEX"
-            + (f" (the columns: {', '.join(ds.columns)})" if getattr(ds, "columns", None) else "")
-            + ", or, for a real-valued target, use a regression model (the mse loss: "
-              "lw.fit(..., loss='mse') or layerwise.sklearn.MLPRegressor)")
+    columns = getattr(ds, "columns", None)
+    hint = _LABEL_FIX.format(columns=f" (the columns: {', '.join(columns)})" if columns else "")
     if len(present) < 2:
         name = ds.classes[int(present[0])] if len(present) and len(ds.classes) else "none"
         raise UsageError(f"classification needs at least 2 classes, but {label_desc} holds "
@@ -163,3 +169,60 @@ def check_labels(ds, label_desc, binary=False):
                          f"classification label; {hint}")
     if binary and k != 2:
         raise UsageError(f"the binary losses need exactly 2 classes, but {label_desc} has {k}")
+
+
+def is_csv(name):
+    """Whether ``--data name`` is a CSV file (rather than a named set or another format).
+
+    >>> is_csv("wine.csv"), is_csv("wine"), is_csv("data.npz")
+    (True, False, False)
+    """
+    from .data import NAMES
+
+    return str(name) not in NAMES and os.path.splitext(str(name))[1].lower() in (
+        ".csv", ".tsv", ".txt")
+
+
+def load_data(name, seed, label=None, out=None):
+    """The data set behind ``--data``, with ``--label`` applied to a CSV file; says which
+    column is the label. Every problem with the data is a :class:`UsageError`."""
+    import pickle
+
+    import layerwise as lw
+
+    kw = {}
+    if is_csv(name):
+        kw["label"] = parse_label(label)
+    elif label is not None:
+        raise UsageError(f"--label {label!r} picks a column of a CSV file, but --data {name!r} "
+                         f"is not a .csv/.tsv file (its labels are given by its format)")
+    try:
+        ds = lw.data.load(name, seed=seed, **kw)
+    except lw.data.TextCellError as e:
+        if label is not None:
+            raise UsageError(str(e)) from None
+        raise UsageError(f"{e}; if that column holds the labels, say so: --label "
+                         f"{e.column}") from None
+    except lw.data.LabelError as e:
+        raise UsageError(f"{e}; {_LABEL_FIX.format(columns='')}") from None
+    except (OSError, ValueError, TypeError, pickle.UnpicklingError) as e:
+        raise UsageError(str(e)) from None
+    if ds.label_name is not None:
+        index = ds.columns.index(ds.label_name)
+        shown = f"{ds.label_name!r}" if ds.feature_names is not None else "(no header)"
+        how = "given by --label" if label is not None else "pick another with --label"
+        print(f"label: column {index} {shown} of {len(ds.columns)}, {len(ds.classes)} classes "
+              f"({how})", file=out or sys.stdout)
+    return ds
+
+
+def describe_label(ds):
+    """Which column the labels of ``ds`` came from, for messages.
+
+    >>> import layerwise as lw
+    >>> describe_label(lw.data.load("iris"))
+    "the labels of 'iris'"
+    """
+    if ds.label_name is None:
+        return f"the labels of {ds.name!r}"
+    return f"label column {ds.columns.index(ds.label_name)} ({ds.label_name!r}) of {ds.name!r}"

@@ -32,8 +32,8 @@ from .preprocess import train_val_test_split
 from .real import CLASS_NAMES, REAL_SETS
 from .toy import TOY_SETS
 
-__all__ = ["Dataset", "load", "load_csv", "read_csv", "CSVTable", "sniff_delimiter", "load_npz", "read_idx", "load_mnist_idx",
-           "load_cifar10", "SafeUnpickler", "UnsafePickleError", "CIFAR10_CLASSES", "NAMES"]
+__all__ = ["Dataset", "load", "load_csv", "read_csv", "CSVTable", "sniff_delimiter", "LabelError",
+           "TextCellError", "csv_header", "load_npz", "read_idx", "load_mnist_idx", "load_cifar10", "SafeUnpickler", "UnsafePickleError", "CIFAR10_CLASSES", "NAMES"]
 
 NAMES = tuple(TOY_SETS) + tuple(REAL_SETS)
 """The data set names :func:`load` accepts."""
@@ -48,16 +48,30 @@ def _existing_file(path):
     return p
 
 
+class LabelError(ValueError):
+    """A label column that cannot hold class labels (a non-integer number, a negative one, an
+    empty cell); most often the wrong column was taken as the label."""
+
+
+class TextCellError(ValueError):
+    """Text in a feature column; ``column`` is its name (or 0-based index without a header),
+    since a text column is most often the label column that was not named as such."""
+
+    def __init__(self, message, column):
+        super().__init__(message)
+        self.column = column
+
+
 def _labels_from_numbers(values, where):
     """float64 label values -> int64, or a ValueError naming the first non-integer one."""
     bad = ~np.isfinite(values) | (values != np.round(values))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"{where(i)}: label {float(values[i])!r} is not an integer class; "
+        raise LabelError(f"{where(i)}: label {float(values[i])!r} is not an integer class; "
                          f"labels must be integers or text")
     if values.size and values.min() < 0:
         i = int(np.argmin(values))
-        raise ValueError(f"{where(i)}: label {int(values[i])} is negative; integer labels must "
+        raise LabelError(f"{where(i)}: label {int(values[i])} is negative; integer labels must "
                          f"be class indices 0, 1, ...")
     return values.astype(np.int64)
 
@@ -115,12 +129,27 @@ def sniff_delimiter(path, k=20):
     return ","
 
 
+def csv_header(path, delimiter="auto"):
+    """The column names of a CSV file's header row, or None when it has none (found as
+    :func:`load_csv` finds it with ``header="auto"``).
+
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "h.csv")
+    >>> _ = open(path, "w").write("a,b\\n1,2\\n")
+    >>> csv_header(path)
+    ['a', 'b']
+    """
+    path = _existing_file(path)
+    rows = _first_rows(path, sniff_delimiter(path) if delimiter == "auto" else delimiter)
+    return list(rows[0]) if rows and _header_auto(rows) else None
+
+
 def _header_auto(rows):
     """The first row is a header if some cell of it is text where the row below holds a number
     (so a text label column, as in ``5.1,3.5,1.4,0.2,setosa``, is not mistaken for a header)."""
     first = rows[0]
-    if len(rows) == 1:
-        return not all(_is_number(c) for c in first)
+    if len(rows) == 1:  # nothing to compare with: only names, no numbers, make a header
+        return not any(_is_number(c) for c in first)
     second = rows[1]
     return any(not _is_number(a) and _is_number(b) for a, b in zip(first, second))
 
@@ -256,9 +285,9 @@ def _read_csv_slow(path, delimiter, header, ncols, li, feat, columns):
                 try:
                     v = float(cell)
                 except ValueError:
-                    raise ValueError(f"{str(path)!r}, line {line}, column {j + 1} "
-                                     f"({columns[j]!r}): cannot read {cell!r} as a number"
-                                     ) from None
+                    raise TextCellError(f"{str(path)!r}, line {line}, column {j + 1} "
+                                        f"({columns[j]!r}): cannot read {cell!r} as a number",
+                                        column=columns[j] if header else j) from None
                 if not math.isfinite(v):
                     raise ValueError(f"{str(path)!r}, line {line}, column {j + 1} "
                                      f"({columns[j]!r}): non-finite value {cell!r}")
@@ -268,11 +297,12 @@ def _read_csv_slow(path, delimiter, header, ncols, li, feat, columns):
             if li is not None:
                 cell = row[li].strip()
                 if not cell:
-                    raise ValueError(f"{str(path)!r}, line {line}, column {li + 1} "
+                    raise LabelError(f"{str(path)!r}, line {line}, column {li + 1} "
                                      f"({columns[li]!r}): empty label")
                 labels.append(cell)
     if not X:
-        raise ValueError(f"{str(path)!r} has a header but no data rows")
+        raise ValueError(f"{str(path)!r} has a header row ({', '.join(columns)[:200]}) but no "
+                         f"data rows")
     X = np.array(X, dtype=np.float64)
     if li is None:
         return X, None, None
