@@ -14,6 +14,7 @@ checkpoints that a killed run resumes from, bit for bit.
 """
 from __future__ import annotations
 
+import copy
 import inspect
 import json
 import math
@@ -140,6 +141,19 @@ class History:
             setattr(h, name, values)
         return h
 
+    def _repr_html_(self):
+        # a notebook shows the loss curves and the last epoch instead of the repr
+        from ..engine.display import history_html
+
+        return history_html(self)
+
+    def plot(self, ax=None, accuracy=True):
+        """Loss (and accuracy) per epoch with matplotlib; returns the loss axes
+        (:func:`layerwise.engine.display.plot_history`)."""
+        from ..engine.display import plot_history
+
+        return plot_history(self, ax=ax, accuracy=accuracy)
+
     def __repr__(self):
         if not self.epoch:
             return "History(0 epochs)"
@@ -253,7 +267,7 @@ class Trainer:
             self._loss = _unvalidated(loss)
         self._loss_spec = loss
         if isinstance(optimizer, optim.Optimizer):
-            if optimizer.params is not net.flat_params:
+            if optimizer.store is not net.store:
                 raise ValueError("the optimizer was built on another network; build it on this "
                                  "one, or pass its name")
             if lr is not None:
@@ -279,6 +293,10 @@ class Trainer:
         self.stop_training = False
         self._xbuf = self._ybuf = None
         self._mark_good()
+
+    def __copy__(self):
+        # a shallow copy would step the same network and optimizer as the original
+        return copy.deepcopy(self)
 
     # -- data ------------------------------------------------------------------------------
     def prepare(self, X, y):
