@@ -195,11 +195,10 @@ def cmd_evaluate(args):
     seed, stored = args.seed, meta.get("seed", "0")
     if seed is None:
         seed = int(stored) if stored.lstrip("-").isdigit() else 0
-    label = args.label
-    if label is None and is_csv(args.data):
-        stored_label = _stored_label(meta)
-        label = None if stored_label is None else str(stored_label)
-    ds = load_data(args.data, seed, label)
+    label, source = args.label, "--label"
+    if label is None and is_csv(args.data) and _stored_label(meta) is not None:
+        label, source = str(_stored_label(meta)), "the column the model was trained on"
+    ds = load_data(args.data, seed, label, label_source=source)
     if ds.n_features != net.in_features:
         raise UsageError(f"the model takes {net.in_features} features but {args.data!r} has "
                          f"{ds.n_features}")

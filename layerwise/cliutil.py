@@ -183,9 +183,23 @@ def is_csv(name):
         ".csv", ".tsv", ".txt")
 
 
-def load_data(name, seed, label=None, out=None):
-    """The data set behind ``--data``, with ``--label`` applied to a CSV file; says which
-    column is the label. Every problem with the data is a :class:`UsageError`."""
+def load_data(name, seed, label=None, out=None, label_source="--label"):
+    """The data set behind ``--data``, with ``--label`` applied to a CSV file.
+
+    For a CSV file it prints which column is the label to ``out`` (standard output by default)
+    and why: ``label_source`` names where a given ``label`` came from. Every problem with the
+    data is a :class:`UsageError`, so that it exits with status 2.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "d.csv")
+    >>> _ = open(path, "w").write("y,a,b\\n" + "0,1,2\\n1,3,4\\n" * 5)
+    >>> ds = load_data(path, seed=0)
+    label: column 0 'y' of 3, 2 classes (pick another with --label)
+    >>> load_data(path, seed=0, label="c")
+    Traceback (most recent call last):
+    ...
+    layerwise.cliutil.UsageError: label column 'c' not found in '...d.csv'; its columns are ['y', 'a', 'b']
+    """
     import pickle
 
     import layerwise as lw
@@ -210,7 +224,8 @@ def load_data(name, seed, label=None, out=None):
     if ds.label_name is not None:
         index = ds.columns.index(ds.label_name)
         shown = f"{ds.label_name!r}" if ds.feature_names is not None else "(no header)"
-        how = "given by --label" if label is not None else "pick another with --label"
+        how = ("pick another with --label" if label is None else "given by --label"
+               if label_source == "--label" else f"{label_source}; --label picks another")
         print(f"label: column {index} {shown} of {len(ds.columns)}, {len(ds.classes)} classes "
               f"({how})", file=out or sys.stdout)
     return ds

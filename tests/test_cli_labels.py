@@ -187,7 +187,8 @@ def test_evaluate_finds_the_stored_label_column_and_class_names(flowers, tmp_pat
     data, model, X, y, kinds, header = flowers
     status, out, err = run(capsys, "evaluate", model, "--data", data)
     assert status == 0, err
-    assert "label: column 0 'species'" in out
+    assert ("label: column 0 'species' of 5, 3 classes (the column the model was trained on; "
+            "--label picks another)") in out
     acc = float(re.search(r"train: .*accuracy ([\d.]+)%", out).group(1))
     assert acc > 85
     # a file holding two of the classes numbers them 0, 1: evaluate maps names, not indices
