@@ -27,6 +27,7 @@ __all__ = ["main", "build_parser", "fold_standardization", "UsageError", "EXIT_O
 
 # -- subcommands ----------------------------------------------------------------------------------
 def cmd_summary(args):
+    """``layerwise summary SIZES``: the network's layers, neurons and parameters."""
     import layerwise as lw
 
     net = lw.Network(parse_sizes(args.sizes), activation=args.activation, dropout=args.dropout)
@@ -95,6 +96,7 @@ def _need_matplotlib(option):
 
 
 def cmd_train(args):
+    """``layerwise train``: train on ``--data``, report the accuracies, save and plot."""
     import layerwise as lw
 
     # every output path is checked before any work starts, so no training is lost to a typo
@@ -188,6 +190,7 @@ def _model_labels(net, ds):
 
 
 def cmd_evaluate(args):
+    """``layerwise evaluate MODEL``: loss and accuracy on the training and test splits."""
     import layerwise as lw
 
     net, meta = _load_model(args.model)
@@ -244,6 +247,7 @@ def read_inputs(path, net, label=None):
 
 
 def cmd_predict(args):
+    """``layerwise predict MODEL INPUTS``: one class (name) or row of probabilities a row."""
     import csv
     import io
 
@@ -279,6 +283,7 @@ def cmd_predict(args):
 
 
 def cmd_export(args):
+    """``layerwise export MODEL``: an ONNX model and/or a torch state dict."""
     import layerwise as lw
     from .optional import require
 
@@ -310,6 +315,7 @@ def _option_value(rest, name):
 
 
 def cmd_lab(args, rest):
+    """``layerwise lab``: the lab's own options, after checking its ``--out`` folder."""
     from .lab import main as lab_main
 
     out = _option_value(rest, "--out")
@@ -322,6 +328,7 @@ def cmd_lab(args, rest):
 
 
 def cmd_serve(args):
+    """``layerwise serve``: the playground, until interrupted."""
     from .web.server import serve
 
     try:
@@ -335,6 +342,7 @@ def cmd_serve(args):
 
 
 def cmd_sweep(args):
+    """``layerwise sweep``: see :mod:`layerwise.sweep`."""
     from .sweep import main as sweep_main
 
     return sweep_main(args)
@@ -357,6 +365,7 @@ def _benchmark_harness():
 
 
 def cmd_bench(args, rest):
+    """``layerwise bench``: the source tree's benchmark harness, with its own options."""
     import runpy
 
     _benchmark_harness()
@@ -387,6 +396,12 @@ port_number = _number(int, 0, True, 65536, what="a port number from 0 to 65535")
 
 
 def build_parser():
+    """The ``argparse`` parser of every subcommand; each sets ``func`` to its ``cmd_*``.
+
+    >>> args = build_parser().parse_args(["train", "--data", "wine.csv", "--label", "target"])
+    >>> args.func.__name__, args.label, args.epochs, args.loss
+    ('cmd_train', 'target', 20, 'softmax')
+    """
     from .engine.activations import ACTIVATIONS, LAYER_ACTIVATIONS
     from .engine.losses import LOSSES, REG_TYPES
     from .engine.optim import OPTIMIZERS
@@ -529,6 +544,19 @@ def build_parser():
 
 
 def main(argv=None):
+    """Run the command line on ``argv`` (default ``sys.argv[1:]``); returns the exit status.
+
+    Argparse's own usage errors (an unknown option, a value of the wrong type) exit with
+    status 2 by raising ``SystemExit``, as ``--help`` and ``--version`` exit with 0.
+
+    >>> main(["summary", "3-4-4-1", "--activation", "sigmoid"])  # doctest: +ELLIPSIS
+    3-layer network, input of 3 (the input layer is not counted)
+    ...
+    neurons: 9   parameters: 41 (32 weights + 9 biases)
+    0
+    >>> main(["summary", "3-0-1"])
+    2
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     parser = build_parser()

@@ -61,7 +61,15 @@ def run_point(data, sizes, params, seed, label=None):
 
 def main(args):
     """Run ``layerwise sweep`` for parsed arguments ``args``; bad input is a UsageError,
-    found before any run starts."""
+    found before any run starts.
+
+    >>> from layerwise.cli import build_parser
+    >>> args = build_parser().parse_args(["sweep", "--data", "iris", "--layers", "4-8-3",
+    ...                                   "--grid", "lr=0.1,0.03", "--epochs", "2", "--jobs", "1"])
+    >>> main(args)  # doctest: +ELLIPSIS
+            lr      epochs        seed   train_acc     val_acc    test_acc
+    ...
+    """
     from .optional import require
 
     check_output_path(args.out, "--out")

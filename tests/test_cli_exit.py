@@ -161,7 +161,8 @@ def test_a_full_disk_names_the_file(tmp_path, monkeypatch, capsys):
     status, out, err = run(capsys, "train", "--data", "iris", "--epochs", "1", "--quiet",
                            "--save", target)
     assert status == 1 and "train accuracy" in out
-    assert err == f"layerwise: error: [Errno 28] cannot write {str(target)!r}: No space left on device\n"
+    assert err == (f"layerwise: error: [Errno 28] cannot write {str(target)!r}: "
+                   f"No space left on device\n")
 
 
 def test_a_file_that_is_not_safetensors(tmp_path, capsys):

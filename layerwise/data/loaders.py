@@ -33,7 +33,8 @@ from .real import CLASS_NAMES, REAL_SETS
 from .toy import TOY_SETS
 
 __all__ = ["Dataset", "load", "load_csv", "read_csv", "CSVTable", "sniff_delimiter", "LabelError",
-           "TextCellError", "csv_header", "load_npz", "read_idx", "load_mnist_idx", "load_cifar10", "SafeUnpickler", "UnsafePickleError", "CIFAR10_CLASSES", "NAMES"]
+           "TextCellError", "csv_header", "load_npz", "read_idx", "load_mnist_idx", "load_cifar10",
+           "SafeUnpickler", "UnsafePickleError", "CIFAR10_CLASSES", "NAMES"]
 
 NAMES = tuple(TOY_SETS) + tuple(REAL_SETS)
 """The data set names :func:`load` accepts."""
@@ -220,6 +221,7 @@ class CSVTable:
 
     @property
     def label_name(self):
+        """The label column's name (``"1"``, ``"2"``, ... without a header), or None."""
         return None if self.label_index is None else self.columns[self.label_index]
 
 
@@ -561,6 +563,17 @@ def load_mnist_idx(images_path, labels_path, dtype=np.float64):
     ValueError
         What :func:`read_idx` raises, images that are not 2-D or more per sample, labels that
         are not 1-D integers, or different numbers of images and labels.
+
+    Examples
+    --------
+    >>> import os, struct, tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> images, labels = os.path.join(d, "images-idx3-ubyte"), os.path.join(d, "labels-idx1-ubyte")
+    >>> _ = open(images, "wb").write(struct.pack(">IIII", 0x803, 2, 2, 2) + bytes(range(8)))
+    >>> _ = open(labels, "wb").write(struct.pack(">II", 0x801, 2) + bytes([7, 1]))
+    >>> load_mnist_idx(images, labels)
+    (array([[0., 1., 2., 3.],
+           [4., 5., 6., 7.]]), array([7, 1]))
     """
     images, labels = read_idx(images_path), read_idx(labels_path)
     if images.ndim < 2:
@@ -732,6 +745,19 @@ def load_cifar10(folder, dtype=np.float32):
         A python batch asks to import anything beyond NumPy arrays.
     ValueError
         A damaged batch: wrong record size, wrong shapes, labels outside 0..9.
+
+    Examples
+    --------
+    A folder in the binary version's layout, with one record per batch:
+
+    >>> import os, tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> for k, name in enumerate(["data_batch_1", "data_batch_2", "data_batch_3",
+    ...                           "data_batch_4", "data_batch_5", "test_batch"]):
+    ...     _ = open(os.path.join(d, name + ".bin"), "wb").write(bytes([k]) + bytes(3072))
+    >>> X_train, y_train, X_test, y_test = load_cifar10(d)
+    >>> X_train.shape, y_train.tolist(), X_test.shape, CIFAR10_CLASSES[int(y_test[0])]
+    ((5, 3072), [0, 1, 2, 3, 4], (1, 3072), 'dog')
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -795,10 +821,12 @@ class Dataset:
 
     @property
     def n_features(self):
+        """Features per sample, ``D``."""
         return self.X_train.shape[1]
 
     @property
     def n_classes(self):
+        """The number of classes, ``len(classes)``."""
         return len(self.classes)
 
     def __repr__(self):

@@ -14,7 +14,24 @@ from pathlib import Path
 
 @contextlib.contextmanager
 def atomic_writer(path, mode="wb"):
-    """``with atomic_writer(path) as f: f.write(...)``: the file appears whole or not at all."""
+    """``with atomic_writer(path) as f: f.write(...)``: the file appears whole or not at all.
+
+    An error while writing leaves the previous file as it was and removes the temporary
+    file; an ``OSError`` names ``path``, not the temporary file.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "out.txt")
+    >>> with atomic_writer(path, "w") as f:
+    ...     _ = f.write("first")
+    >>> try:
+    ...     with atomic_writer(path, "w") as f:
+    ...         _ = f.write("half of the second")
+    ...         raise RuntimeError("crash")
+    ... except RuntimeError:
+    ...     pass
+    >>> open(path).read(), os.listdir(os.path.dirname(path))
+    ('first', ['out.txt'])
+    """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
@@ -76,7 +93,14 @@ def _alive(pid):
 
 
 def atomic_write(path, data: bytes):
-    """Write ``data`` to ``path`` atomically."""
+    """Write ``data`` to ``path`` atomically.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "data.bin")
+    >>> atomic_write(path, b"\\x00\\x01")
+    >>> open(path, "rb").read()
+    b'\\x00\\x01'
+    """
     with atomic_writer(path) as f:
         f.write(data)
 

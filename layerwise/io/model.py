@@ -367,8 +367,17 @@ def _open_checked(path, max_bytes):
 def read_metadata(path, max_bytes=MAX_FILE_BYTES) -> dict:
     """The ``__metadata__`` of a model file (all strings), after checking its header.
 
-    Holds ``format``, ``version``, ``architecture`` (JSON) and whatever was passed to
-    :func:`save` as ``metadata``.
+    Holds ``format``, ``version``, ``architecture`` (JSON), ``class_names`` and
+    ``feature_names`` (JSON, when saved) and whatever was passed to :func:`save` as
+    ``metadata``.
+
+    >>> import os, tempfile
+    >>> from layerwise import Network
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.safetensors")
+    >>> save(Network([2, 3], seed=0), path, metadata={"note": "untrained"})
+    >>> meta = read_metadata(path)
+    >>> meta["format"], meta["note"], json.loads(meta["architecture"])["sizes"]
+    ('layerwise', 'untrained', [2, 3])
     """
     f, _, _, metadata, _ = _open_checked(path, max_bytes)
     f.close()
@@ -448,6 +457,21 @@ def load(path, max_bytes=MAX_FILE_BYTES) -> Sequential:
         overlap, leave gaps or run out of the file; a shape whose size disagrees with its
         bytes or with the architecture; missing or unexpected tensors; NaN or inf weights; a
         missing or malformed architecture.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from layerwise import Network
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.safetensors")
+    >>> save(Network([4, 8, 3], activation="tanh", seed=0), path, class_names=["a", "b", "c"])
+    >>> net = load(path)
+    >>> net, net.class_names, net.feature_names
+    (Network([4, 8, 3], activation='tanh'), ('a', 'b', 'c'), None)
+    >>> _ = open(path, "wb").write(b"not a model at all")
+    >>> load(path)
+    Traceback (most recent call last):
+    ...
+    layerwise.io.model.ModelFileError: cannot load '...m.safetensors': this is not a safetensors model file: ...
     """
     f, shown, tensors, metadata, data_len = _open_checked(path, max_bytes)
     with f:
@@ -559,6 +583,12 @@ def to_onnx(net, opset=DEFAULT_OPSET):
     ``Gemm``; Maxout is ``Gemm``, ``Reshape`` and ``ReduceMax``; GELU is the tanh formula, or
     ``Gelu(approximate="tanh")`` from opset 20. For float64, activations that onnxruntime has
     no double kernel for (LeakyRelu, Elu, Softplus, PRelu) are written as their formulas.
+
+    >>> _ = pytest.importorskip("onnx")
+    >>> from layerwise import Network
+    >>> model = to_onnx(Network([3, 4, 2], seed=0))
+    >>> [node.op_type for node in model.graph.node], model.graph.output[0].name
+    (['Gemm', 'Relu', 'Gemm'], 'output')
     """
     onnx = require("onnx", "io", "exporting to ONNX")
     from onnx import helper, numpy_helper
