@@ -242,7 +242,7 @@ def _weight_gradient(x, dout, grad):
     """``grad[...] = dout^T x``, written straight into ``grad`` whatever its memory order.
 
     Inside a network a weight's gradient is stored transposed (see
-    :meth:`~layerwise.engine.network.Sequential._bind_views`), so ``grad.T = x^T dout`` is the product
+    :class:`~layerwise.engine.params.ParameterStore`), so ``grad.T = x^T dout`` is the product
     of two row-major operands into a row-major result; a lone layer keeps the row-major form.
     """
     same = x.dtype is grad.dtype and dout.dtype is grad.dtype
@@ -453,7 +453,8 @@ class Activation(Layer):
 
     def onnx_nodes(self, graph, x, index):
         """A native op where onnxruntime has a kernel for the dtype (``graph.native``), else
-        the formula from primitive ops (the same formulas as :mod:`layerwise.engine.activations`)."""
+        the formula from primitive ops (the same formulas as
+        :mod:`layerwise.engine.activations`)."""
         g, name = graph, self.name
         op = lambda *a, **k: g.op(*a, prefix=f"{index}.", **k)  # noqa: E731
         if name == "identity":

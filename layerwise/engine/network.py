@@ -36,6 +36,28 @@ def _ones(n, dtype):
     return ones
 
 
+def predicted_classes(scores):
+    """The classification rule, the one definition of it: the index of the highest score for
+    several outputs; for a single output, 1 where the score is positive (the seed's binary
+    classifiers: sigmoid(score) > 0.5, or the SVM's side of the margin), else 0.
+
+    >>> import numpy as np
+    >>> predicted_classes(np.array([[0.1, 2.0, -1.0]]))
+    array([1])
+    >>> predicted_classes(np.array([[-0.5], [3.0]]))
+    array([0, 1])
+    """
+    if scores.shape[-1] == 1:
+        return (scores[..., 0] > 0).astype(xp.int64)
+    return scores.argmax(axis=-1)
+
+
+def depth_name(depth: int) -> str:
+    """The seed's name for a net with ``depth`` weight layers: "2-layer network" (the input
+    layer is not counted)."""
+    return f"{depth}-layer network"
+
+
 def check_input(X, in_features, dtype):
     """Validate a batch ``(N, D)`` or one vector ``(D,)``; return it 2-D in ``dtype``."""
     X = xp.asarray(X)
@@ -250,7 +272,7 @@ class Sequential:
 
         n_weights = sum(p.size for p in self.weights())
         return "\n".join([
-            f"{self.depth}-layer network, input of {self.in_features} (the input layer is not "
+            f"{depth_name(self.depth)}, input of {self.in_features} (the input layer is not "
             f"counted)", line, fmt(head), line, *map(fmt, rows), line,
             f"neurons: {self.num_neurons:,}   parameters: {self.num_params:,} "
             f"({n_weights:,} weights + {self.num_params - n_weights:,} "
@@ -309,11 +331,9 @@ class Sequential:
         return dout
 
     def predict(self, X):
-        """Class index of the highest score (or of score > 0 for a single output)."""
-        scores = self.forward(X)
-        if scores.shape[-1] == 1:
-            return (scores[..., 0] > 0).astype(xp.int64)
-        return scores.argmax(axis=-1)
+        """Class index of the highest score (or of score > 0 for a single output): see
+        :func:`predicted_classes`."""
+        return predicted_classes(self.forward(X))
 
     # -- architecture as data ---------------------------------------------------------------
     def config(self) -> dict:
@@ -353,7 +373,8 @@ class Sequential:
         except ImportError as e:
             raise ImportError("exporting to PyTorch needs the package 'torch', which is not "
                               "installed: pip install torch") from e
-        dtype = {xp.dtype(xp.float32): torch.float32, xp.dtype(xp.float64): torch.float64}[self.dtype]
+        dtype = {xp.dtype(xp.float32): torch.float32,
+                 xp.dtype(xp.float64): torch.float64}[self.dtype]
         model = torch.nn.Sequential(*[layer.torch_module(torch, dtype) for layer in self.layers])
         model.load_state_dict({k: torch.from_numpy(v) for k, v in self.state_dict().items()})
         return model.eval()

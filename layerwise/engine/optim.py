@@ -230,6 +230,28 @@ OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "adagrad":
               "rmsprop": RMSprop, "adam": Adam}
 
 
+#: The learning rate that training takes when none is given: PyTorch's default for the adaptive
+#: optimizers, but 0.1 for plain SGD and 0.01 for SGD with momentum 0.9 (the same effective
+#: step, lr / (1 - momentum)). PyTorch's and scikit-learn's SGD default of 0.001 barely moves a
+#: small network in a few hundred epochs, which a learner would read as "it cannot learn".
+TRAINING_LR = {"sgd": 0.1, "momentum": 0.01, "nesterov": 0.01, "adagrad": 0.01,
+               "rmsprop": 0.01, "adam": 0.001}
+
+
+def training_lr(optimizer, lr=None) -> float:
+    """``lr``, or the rate :data:`TRAINING_LR` gives ``optimizer`` (a name or an Optimizer,
+    whose own rate is kept) when ``lr`` is None.
+
+    >>> training_lr("sgd"), training_lr("adam"), training_lr("sgd", 0.5)
+    (0.1, 0.001, 0.5)
+    """
+    if lr is not None:
+        return lr
+    if isinstance(optimizer, Optimizer):
+        return optimizer.lr
+    return TRAINING_LR.get(optimizer) if isinstance(optimizer, str) else None
+
+
 def get(name, net, lr=None, **kwargs) -> Optimizer:
     """Build the optimizer called ``name`` for ``net`` (``lr=None`` takes PyTorch's default)."""
     if isinstance(name, Optimizer):

@@ -166,8 +166,8 @@ def check_value(name, value, shape, dtype):
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"parameter {name!r} must hold real numbers, got dtype {arr.dtype}")
     if tuple(arr.shape) != tuple(shape):
-        raise ValueError(f"parameter {name!r} must have shape {tuple(shape)}, got an array of shape "
-                         f"{tuple(arr.shape)}")
+        raise ValueError(f"parameter {name!r} must have shape {tuple(shape)}, got an array of "
+                         f"shape {tuple(arr.shape)}")
     with xp.errstate(over="ignore", invalid="ignore"):
         converted = arr.astype(dtype, copy=False)
     if arr.dtype.kind == "f" and not (xp.isfinite(converted) == xp.isfinite(arr)).all():
