@@ -366,12 +366,13 @@ def _benchmark_harness():
 
 def cmd_bench(args, rest):
     """``layerwise bench``: the source tree's benchmark harness, with its own options."""
-    import runpy
+    import importlib
 
-    _benchmark_harness()
-    # run the harness's own entry point, so the library never imports the benchmark package
-    entry = runpy.run_module("benchmarks.__main__", run_name="benchmarks.__main__")
-    return entry["main"](rest, prog="layerwise bench")
+    spec = _benchmark_harness()
+    # found at run time, never imported by the library: the harness ships with the source
+    # tree (it imports the library, not the other way round)
+    entry = importlib.import_module(f"{spec.name}.__main__")
+    return entry.main(rest, prog="layerwise bench")
 
 
 # -- the parser -----------------------------------------------------------------------------------
