@@ -87,23 +87,16 @@ def _check_outputs(*pairs):
         check_output_path(path, option)
 
 
-def _need_matplotlib(option):
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise UsageError(f"{option} needs matplotlib, which is not installed: "
-                         f"pip install 'layerwise[plot]'") from None
-
-
 def cmd_train(args):
     """``layerwise train``: train on ``--data``, report the accuracies, save and plot."""
     import layerwise as lw
+    from .optional import require
 
     # every output path is checked before any work starts, so no training is lost to a typo
     _check_outputs((args.save, "--save"), (args.plot, "--plot"),
                    (args.checkpoint, "--checkpoint"))
-    if args.plot:
-        _need_matplotlib("--plot")
+    if args.plot:  # a missing package, too, is found before the training
+        require("matplotlib", "plot", "--plot")
     if args.resume and not os.path.isfile(args.resume):
         raise UsageError(f"--resume {args.resume!r}: no such checkpoint file")
     ds = load_data(args.data, args.seed, args.label)
@@ -290,13 +283,14 @@ def cmd_export(args):
     if not (args.onnx or args.torch):
         raise UsageError("say what to export: --onnx FILE and/or --torch FILE")
     _check_outputs((args.onnx, "--onnx"), (args.torch, "--torch"))
+    # the packages are looked for first, so that no file is written when one is missing
+    onnx = require("onnx", "io", "export --onnx") if args.onnx else None
+    torch = require("torch", "torch", "export --torch") if args.torch else None
     net, _ = _load_model(args.model)
-    if args.onnx:
+    if onnx is not None:
         lw.export_onnx(net, args.onnx)
         print(f"wrote {args.onnx}")
-    if args.torch:
-        torch = require("torch", "torch", "export --torch")
-
+    if torch is not None:
         from .io.atomic import atomic_writer
 
         with atomic_writer(args.torch) as f:

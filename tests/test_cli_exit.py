@@ -6,6 +6,7 @@ Every subcommand is checked for its 2, and for its 1 where it can fail while wor
 """
 import errno
 import socket
+import sys
 
 import numpy as np
 import pytest
@@ -208,6 +209,21 @@ def test_export_torch_without_torch_names_what_to_install(model, tmp_path, capsy
     assert status == 1
     assert "export --torch needs the package 'torch'" in err
     assert "pip install 'layerwise[torch]'" in err
+
+
+def test_export_writes_nothing_when_a_package_is_missing(model, tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch fails, as without torch
+    status, _, err = run(capsys, "export", model, "--onnx", tmp_path / "m.onnx",
+                         "--torch", tmp_path / "m.pt")
+    assert status == 1 and "pip install 'layerwise[torch]'" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_plot_without_matplotlib_fails_before_training(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    status, out, err = run(capsys, "train", "--data", "iris", "--quiet", "--plot", "c.png")
+    assert status == 1 and out == ""
+    assert "--plot needs the package 'matplotlib'" in err and "layerwise[plot]" in err
 
 
 # -- one exit-status policy for every subcommand --------------------------------------------------
