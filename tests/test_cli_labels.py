@@ -240,3 +240,12 @@ def test_a_forged_class_names_entry_is_refused_on_load(tmp_path):
     st.save_file(net.state_dict(), str(path), metadata=meta)
     with pytest.raises(lw.ModelFileError, match="3 outputs, so it needs 3 class names"):
         lw.load(path)
+
+
+def test_decimal_commas_are_named_as_the_problem(tmp_path, capsys):
+    path = tmp_path / "eu.csv"
+    path.write_text("a;b;y\n1,5;2,25;0\n3,5;4,75;1\n" * 4)
+    assert lw.data.sniff_delimiter(path) == ";"
+    status, _, err = run(capsys, "train", "--data", path, "--quiet")
+    assert status == 2
+    assert "cannot read '1,5' as a number (a decimal comma? write decimals with a point)" in err

@@ -97,15 +97,17 @@ def _first_rows(path, delimiter, k=2):
     return rows
 
 
-#: Delimiters tried, in order of preference, when a CSV's delimiter is not given.
-DELIMITERS = (",", ";", "\t", "|")
+#: Delimiters tried, in order of preference, when a CSV's delimiter is not given. The semicolon
+#: goes before the comma: a semicolon file often holds commas (as its decimal mark), a comma
+#: file of numbers hardly ever holds semicolons.
+DELIMITERS = ("\t", ";", ",", "|")
 #: Column names taken as the label column when ``label="auto"`` (compared case-insensitively).
 LABEL_NAMES = ("label", "labels", "target", "targets", "class", "classes", "y")
 
 
 def sniff_delimiter(path, k=20):
-    """The delimiter of a CSV file: the first of :data:`DELIMITERS` that splits its first
-    ``k`` rows into the same number (at least two) of cells; ``","`` when none does.
+    """The delimiter of a CSV file: the first of :data:`DELIMITERS` that splits each of its
+    first ``k`` rows into the same number (at least two) of cells; ``","`` when none does.
 
     A semicolon-separated file (the spreadsheet export where the comma is the decimal mark)
     would otherwise read as one column per row.
@@ -287,9 +289,12 @@ def _read_csv_slow(path, delimiter, header, ncols, li, feat, columns):
                 try:
                     v = float(cell)
                 except ValueError:
+                    hint = (" (a decimal comma? write decimals with a point)"
+                            if _is_number(cell.replace(",", ".")) else "")
                     raise TextCellError(f"{str(path)!r}, line {line}, column {j + 1} "
-                                        f"({columns[j]!r}): cannot read {cell!r} as a number",
-                                        column=columns[j] if header else j) from None
+                                        f"({columns[j]!r}): cannot read {cell!r} as a "
+                                        f"number{hint}", column=columns[j] if header else j
+                                        ) from None
                 if not math.isfinite(v):
                     raise ValueError(f"{str(path)!r}, line {line}, column {j + 1} "
                                      f"({columns[j]!r}): non-finite value {cell!r}")
