@@ -214,8 +214,10 @@ def test_class_names_round_trip_with_their_types(tmp_path):
     assert np.array_equal(np.asarray(again.class_names), [3, 7, 11])
     lw.save(again, path)  # a loaded net keeps its names when saved again
     assert lw.load(path).class_names == (3, 7, 11)
-    lw.save(lw.Network([2, 4, 1], seed=0), path, class_names=["no", "yes"])
-    assert lw.load(path).class_names == ("no", "yes") and lw.load(path).feature_names is None
+    lw.save(lw.Network([2, 4, 1], seed=0), path, class_names=np.array(["no", "yes"]))
+    again = lw.load(path)
+    assert again.class_names == ("no", "yes") and again.feature_names is None
+    assert np.asarray(again.class_names).dtype.kind == "U"
 
 
 @pytest.mark.parametrize("kw, message", [
