@@ -132,6 +132,11 @@ class Sequential:
     ((4, 1), 2, 13)
     """
 
+    #: Names of the classes (one per output; two for a single-output net) and of the inputs,
+    #: when known: :func:`layerwise.load` sets them from the file, :func:`layerwise.save` keeps them.
+    class_names = None
+    feature_names = None
+
     def __init__(self, *layers: Layer):
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
             layers = tuple(layers[0])
@@ -371,6 +376,12 @@ class Sequential:
     def __repr__(self):
         inner = "\n".join(f"  ({i}): {layer!r}" for i, layer in enumerate(self.layers))
         return f"{type(self).__name__}(\n{inner}\n)"
+
+    def _repr_html_(self):
+        # a notebook shows the summary table and a diagram of the net instead of the repr
+        from .display import network_html
+
+        return network_html(self)
 
 
 class Network(Sequential):
