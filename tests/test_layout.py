@@ -18,7 +18,7 @@ ALLOWED = {
     "data": {"engine", "optional"},
     "optional": set(),
 }
-SURFACES = {"cli", "sweep", "sklearn", "plots", "lab", "web", "__init__", "__main__"}
+SURFACES = {"cli", "cliutil", "sweep", "sklearn", "plots", "lab", "web", "__init__", "__main__"}
 
 
 def _module_name(path):
