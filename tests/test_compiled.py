@@ -80,6 +80,21 @@ def test_every_optimizer_matches_numpy(optimizer, kw):
     _assert_same(fast, slow)
 
 
+@pytest.mark.parametrize("activation", ["relu", "maxout"])
+def test_products_large_enough_for_blas_match_numpy(activation):
+    # batches of 64 through 20-30-30: every product is past DOT_MIN and goes to BLAS
+    X = np.random.default_rng(1).standard_normal((200, 20))
+    y = np.random.default_rng(2).integers(0, 4, 200)
+    out = []
+    for flag in (None, False):
+        t = Trainer(lw.Network([20, 30, 30, 4], activation=activation, dtype=F64, seed=0),
+                    optimizer="adam", lr=0.01, reg=1e-3, batch_size=64, seed=0, compiled=flag)
+        Xp, yp = t.prepare(X, y)
+        t.losses = [t.run_epoch(Xp, yp) for _ in range(2)]
+        out.append(t)
+    _assert_same(*out)
+
+
 def test_dropout_and_input_noise_draw_what_the_layers_draw():
     # the last batch is smaller (53 = 6 * 8 + 5), and each random layer has its own generator
     def make():

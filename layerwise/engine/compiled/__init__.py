@@ -47,10 +47,11 @@ __all__ = ["available", "enabled", "epoch_runner", "covers", "evaluation", "ENV"
 
 #: set to 0 (or "false", "no", "off") to turn the compiled path off
 ENV = "LAYERWISE_COMPILED"
-#: a network with a layer of more multiply-adds per sample than this runs on the NumPy engine:
-#: its steps are bound by the products, which NumPy's BLAS runs as fast, so there is little
-#: call overhead left to save
-MAX_LAYER_MACS = 1 << 16
+#: a network with a layer of more multiply-adds per sample than this runs on the NumPy engine.
+#: Such steps are bound by their products, which NumPy's BLAS runs as fast; in two benchmark
+#: runs on the (loaded) 2-core host, 64-100-10 and 40-100-100-10 were 1.15x / 1.24x faster
+#: compiled in one and 0.99x / 0.40x in the other, so they stay where they were
+MAX_LAYER_MACS = 1 << 12
 #: random numbers (dropout masks, noise) drawn ahead per compiled call, at most
 RAND_BYTES = 16 << 20
 
