@@ -137,11 +137,19 @@ class _Run:
         self.eval_train = args["eval_train"]
         self.want_acc = _fit._is_classification(args["loss"]) or self.y.dtype.kind in "biu"
         self.history = _fit.History()
+        self._evaluators = {}
 
-    def _evaluate(self, X, y, with_loss, want_dead):
+    def _evaluate(self, which, X, y, with_loss, want_dead):
+        """fit's evaluation pass, compiled where the compiled path covers the net (made ready
+        once per data set: it runs after every epoch)."""
         t = self.trainer
-        out = compiled.evaluation(t, X, y, with_loss, self.want_acc, want_dead)
+        run = self._evaluators.get(which)
+        if run is None:
+            run = self._evaluators[which] = compiled.evaluator(t, X, y, with_loss,
+                                                               self.want_acc, want_dead)
+        out = run() if run is not None else None
         if out is None:
+            self._evaluators.pop(which)
             out = _fit._sweep(t.net, X, y, t._loss if with_loss else None, self.want_acc,
                               want_dead)
         return out
@@ -151,11 +159,11 @@ class _Run:
         t0 = time.perf_counter()
         lr_used = t.optimizer.lr
         train_loss = t.run_epoch(self.X, self.y)
-        _, train_acc, dead = (self._evaluate(self.X, self.y, False, True) if self.eval_train
-                              else (None, None, {}))
+        _, train_acc, dead = (self._evaluate("train", self.X, self.y, False, True)
+                              if self.eval_train else (None, None, {}))
         val_loss = val_acc = None
         if self.validation is not None:
-            val_loss, val_acc, _ = self._evaluate(*self.validation, True, False)
+            val_loss, val_acc, _ = self._evaluate("val", *self.validation, True, False)
             val_loss += losses.penalty(t.net, t.reg, t.reg_type)
         self.history.append(epoch=t.epoch, train_loss=float(train_loss), train_acc=train_acc,
                             val_loss=val_loss, val_acc=val_acc, lr=float(lr_used),

@@ -43,7 +43,7 @@ from .. import optim as _optim
 from ..layers import Activation, Dense, Dropout, GaussianNoise, Maxout, PReLU
 from ..network import Network, Sequential
 
-__all__ = ["available", "enabled", "epoch_runner", "covers", "evaluation", "ENV"]
+__all__ = ["available", "enabled", "epoch_runner", "covers", "evaluation", "evaluator", "ENV"]
 
 #: set to 0 (or "false", "no", "off") to turn the compiled path off
 ENV = "LAYERWISE_COMPILED"
@@ -361,6 +361,16 @@ def evaluation(trainer, X, y, with_loss, want_acc, want_dead):
     The values agree with the NumPy pass to round-off (an accuracy or dead unit could differ
     only on a score tied to the last bit).
     """
+    run = evaluator(trainer, X, y, with_loss, want_acc, want_dead)
+    return None if run is None else run()
+
+
+def evaluator(trainer, X, y, with_loss, want_acc, want_dead):
+    """:func:`evaluation` made ready for repeated calls on the same data (after each epoch):
+    a callable of no arguments giving what :func:`evaluation` gives, or None where the compiled
+    path does not cover ``trainer``. The data are converted once; each call checks only that
+    the trainer's network and optimizer are still those it was made for, and returns None
+    when they are not."""
     if not covers(trainer):
         return None
     plan, net = _plan(trainer), trainer.net
@@ -376,11 +386,20 @@ def evaluation(trainer, X, y, with_loss, want_acc, want_dead):
     alive = np.zeros((len(net.layers), width), np.bool_)
     table = plan.table.copy()
     table[:, 6] = -1
-    total, correct = _loaded.evaluate(np.ascontiguousarray(X), yi, yf, table, net.flat_params,
-                                      plan.loss_code if with_loss else -1, units,
-                                      min(EVAL_CHUNK, n), alive)
-    dead = {}
-    for i in np.flatnonzero(units):
-        w = int(table[i, 2] if units[i] == 1 else table[i, 3])
-        dead[int(i)] = float(1.0 - alive[i, :w].mean())
-    return (total / n if with_loss else None, correct / n if want_acc else None, dead)
+    X = np.ascontiguousarray(X)
+    code = plan.loss_code if with_loss else -1
+    chunk = min(EVAL_CHUNK, n)
+    dead_units = [(int(i), int(table[i, 2] if units[i] == 1 else table[i, 3]))
+                  for i in np.flatnonzero(units)]
+
+    def run():
+        if _plans.get(trainer) is not plan or plan.key[0] is not getattr(net, "store", None) \
+                or not enabled(trainer):
+            return None
+        alive[...] = False
+        total, correct = _loaded.evaluate(X, yi, yf, table, net.flat_params, code, units, chunk,
+                                          alive)
+        dead = {i: float(1.0 - alive[i, :w].mean()) for i, w in dead_units}
+        return (total / n if with_loss else None, correct / n if want_acc else None, dead)
+
+    return run
