@@ -176,10 +176,13 @@ class BaseMLP(BaseEstimator):
         """Take in ``coefs_`` / ``intercepts_`` that were assigned (or unpickled) rather than
         changed in place, so that the network computes with them, as scikit-learn would."""
         coefs, intercepts = self._views()
+        changed = False
         for name, given, views in (("coefs_", self.coefs_, coefs),
                                    ("intercepts_", self.intercepts_, intercepts)):
-            if given is views:
+            if isinstance(given, list) and len(given) == len(views) and \
+                    all(_same_view(g, v) for g, v in zip(given, views)):
                 continue
+            changed = True
             if len(given) != len(views):
                 raise ValueError(f"{name} has {len(given)} arrays, the network has "
                                  f"{len(views)} layers")
@@ -190,7 +193,8 @@ class BaseMLP(BaseEstimator):
                         raise ValueError(f"{name}[{i}] has shape {g.shape}, the network's layer "
                                          f"{i} needs {v.shape}")
                     v[...] = g
-        self._link()
+        if changed:  # an unchanged estimator keeps its lists (predict leaves __dict__ as it is)
+            self._link()
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -403,18 +407,7 @@ class BaseMLP(BaseEstimator):
                 self.best_loss_ = self.loss_curve_[-1]
 
     def _fit_lbfgs(self, X, y, sample_weight):
-        dtype = self.net_.dtype
-        n = X.shape[0]
-        Y = self._targets(y, sample_weight, dtype)
-        if not sp.issparse(X):
-            X = np.ascontiguousarray(X, dtype=dtype)
-        norm = n if sample_weight is None else float(sample_weight.sum())
-        loss = SklearnLoss(self._loss_name(), weighted=sample_weight is not None,
-                           per_batch=False, norm=norm)
-        batch = min(n, SPARSE_CHUNK) if sp.issparse(X) else n
-        trainer = Trainer(self.net_, loss=loss, optimizer=_Accumulate(self.net_),
-                          batch_size=batch, seed=0)
-        objective = LBFGSObjective(trainer, loss, X, Y, self.alpha, norm)
+        objective = self._lbfgs_objective(X, y, sample_weight, self.net_.dtype)
         iprint = 1 if (self.verbose is True or self.verbose >= 1) else -1
         try:
             from sklearn.utils.fixes import _get_additional_lbfgs_options_dict
@@ -430,6 +423,40 @@ class BaseMLP(BaseEstimator):
         self.n_iter_ = _check_optimize_result("lbfgs", res, self.max_iter)
         self.loss_ = float(res.fun)
         self.net_.flat_params[...] = res.x
+
+    def _loss_grad_lbfgs(self, packed_coef_inter, X, y, sample_weight=None, *buffers):
+        """The full-batch loss and its gradient at ``packed_coef_inter``, under
+        scikit-learn's private name and signature (``buffers``, its scratch lists, are not
+        needed), so that code written against scikit-learn's internals, its gradient test
+        among them, keeps working. The parameters are left set to ``packed_coef_inter``, which
+        is scikit-learn's packed layout and the network's own.
+
+        Shape
+        -----
+        - packed_coef_inter, returned gradient: ``(net_.num_params,)``
+        - X: ``(n_samples, n_features)``; y: ``(n_samples, n_outputs)`` encoded targets
+        """
+        check_is_fitted(self)
+        self._sync()
+        dtype = self.net_.dtype
+        y = np.asarray(y).reshape(X.shape[0], -1)
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        return self._lbfgs_objective(X, y, sample_weight, dtype)(
+            np.asarray(packed_coef_inter, dtype=np.float64))
+
+    def _lbfgs_objective(self, X, y, sample_weight, dtype):
+        n = X.shape[0]
+        Y = self._targets(y, sample_weight, dtype)
+        X = sp.csr_matrix(X, dtype=dtype) if sp.issparse(X) else \
+            np.ascontiguousarray(X, dtype=dtype)
+        norm = n if sample_weight is None else float(sample_weight.sum())
+        loss = SklearnLoss(self._loss_name(), weighted=sample_weight is not None,
+                           per_batch=False, norm=norm)
+        batch = min(n, SPARSE_CHUNK) if sp.issparse(X) else n
+        trainer = Trainer(self.net_, loss=loss, optimizer=_Accumulate(self.net_),
+                          batch_size=batch, seed=0)
+        return LBFGSObjective(trainer, loss, X, Y, self.alpha, norm)
 
     # -- prediction ----------------------------------------------------------------------------
     def _forward_pass_fast(self, X, check_input=True, activate=True):
@@ -452,7 +479,8 @@ class BaseMLP(BaseEstimator):
         y_pred = self._predict(X, check_input=False)
         if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
             return np.nan
-        return score_function(y, y_pred, sample_weight=sample_weight)
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging fit scores nan
+            return score_function(y, y_pred, sample_weight=sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
