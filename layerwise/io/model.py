@@ -20,7 +20,7 @@ writes an ONNX graph built node by node, which onnxruntime runs with the same re
 >>> import layerwise as lw
 >>> net = lw.Network([3, 4, 2], activation="tanh", seed=0)
 >>> path = os.path.join(tempfile.mkdtemp(), "net.safetensors")
->>> net.save(path, metadata={"trained_on": "spiral"})
+>>> lw.save(net, path, metadata={"trained_on": "spiral"})
 >>> again = lw.load(path)
 >>> again.config() == net.config(), bool((again(np.ones((2, 3))) == net(np.ones((2, 3)))).all())
 (True, True)
@@ -39,10 +39,9 @@ import numpy as np
 from ..optional import require
 
 from ..engine import activations as act
-from ..engine import layers
+from ..engine.layers import LAYER_TYPES
+from ..engine.network import Network, Sequential, from_config
 from .atomic import atomic_write
-from ..engine.layers import LAYER_TYPES, Activation, Dense, Dropout, GaussianNoise, Maxout, PReLU
-from ..engine.network import Sequential, from_config
 
 __all__ = ["ModelFileError", "save", "load", "read_metadata", "to_torch", "to_onnx",
            "export_onnx", "FORMAT", "VERSION", "MAX_HEADER_BYTES", "MAX_FILE_BYTES"]
@@ -307,10 +306,9 @@ def _architecture_size(cfg, fail) -> int:
             valid = ", ".join(list(act.ACTIVATIONS) + list(act.LAYER_ACTIVATIONS))
             fail(f"unknown activation {str(activation)[:100]!r}; expected one of: {valid}")
         k = (_positive_int(cfg.get("maxout_k", 2), "maxout_k", fail)
-             if activation == "maxout" else 1)
-        hidden = sum((i * o + o) * k + (o if activation == "prelu" else 0)
-                     for i, o in zip(sizes[:-2], sizes[1:-1]))
-        return hidden + sizes[-2] * sizes[-1] + sizes[-1]
+             if activation == "maxout" else 2)
+        plan = Network.layer_plan(sizes, activation, maxout_k=k)
+        return sum(LAYER_TYPES[c["type"]].count_params(c) for c in plan)
     if kind == "Sequential":
         layers = cfg.get("layers")
         if not isinstance(layers, list) or not layers:
@@ -320,14 +318,9 @@ def _architecture_size(cfg, fail) -> int:
             if not isinstance(layer, dict) or layer.get("type") not in LAYER_TYPES:
                 fail(f"architecture layer {i} must be an object with a type in "
                      f"{', '.join(LAYER_TYPES)}, got {str(layer)[:200]}")
-            if layer["type"] in ("Dense", "Maxout"):
-                n_in = _positive_int(layer.get("in_features"), f"layer {i} in_features", fail)
-                n_out = _positive_int(layer.get("out_features"), f"layer {i} out_features", fail)
-                k = _positive_int(layer.get("k", 1), f"layer {i} k", fail)
-                total += (n_in * n_out + n_out) * k
-            elif layer["type"] == "PReLU":
-                total += _positive_int(layer.get("num_parameters"),
-                                       f"layer {i} num_parameters", fail)
+            cls = LAYER_TYPES[layer["type"]]
+            cls.check_config(layer, lambda message: fail(f"architecture layer {i}: {message}"))
+            total += cls.count_params(layer)
         return total
     fail(f"architecture class must be 'Network' or 'Sequential', got {str(kind)[:100]!r}")
 
@@ -411,91 +404,11 @@ def load(path, max_bytes=MAX_FILE_BYTES) -> Sequential:
 # PyTorch
 # --------------------------------------------------------------------------------------------
 def to_torch(net):
-    """An equivalent ``torch.nn.Sequential``, with the same weights and the same outputs.
-
-    Dense becomes ``nn.Linear``; each activation its ``torch.nn`` module (gelu is
-    ``nn.GELU(approximate="tanh")``, leaky_relu ``nn.LeakyReLU(0.01)``, identity
-    ``nn.Identity``); PReLU ``nn.PReLU(num_parameters)``; Dropout ``nn.Dropout(p)``. Maxout
-    and GaussianNoise, which torch lacks, become small modules whose parameters are named
-    ``weight``/``bias``, so the state dict keys are this network's keys. The module is
-    returned in evaluation mode, as this network's ``forward`` runs; call ``.train()`` to train it.
-
-    >>> torch = pytest.importorskip("torch")
-    >>> import numpy as np
-    >>> from layerwise import Network
-    >>> net = Network([3, 4, 2], activation="gelu", seed=0)
-    >>> model = net.to_torch()
-    >>> model
-    Sequential(
-      (0): Linear(in_features=3, out_features=4, bias=True)
-      (1): GELU(approximate='tanh')
-      (2): Linear(in_features=4, out_features=2, bias=True)
-    )
-    >>> x = np.ones((5, 3), np.float32)
-    >>> bool(np.allclose(model(torch.from_numpy(x)).detach().numpy(), net(x), atol=1e-6))
-    True
-    """
-    torch = require("torch", "all", "exporting to PyTorch")
-    nn = torch.nn
+    """An equivalent ``torch.nn.Sequential`` of ``net`` (:meth:`Sequential.to_torch`)."""
     if not isinstance(net, Sequential):
         raise TypeError(f"to_torch expects a layerwise Sequential or Network, got "
                         f"{type(net).__name__}")
-    dtype = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}[net.dtype]
-
-    class Maxout(nn.Module):
-        """Maxout units: the max over ``k`` linear pieces, pieces of unit j in rows j*k.."""
-
-        def __init__(self, in_features, out_features, k):
-            super().__init__()
-            self.in_features, self.out_features, self.k = in_features, out_features, k
-            self.weight = nn.Parameter(torch.empty(out_features * k, in_features, dtype=dtype))
-            self.bias = nn.Parameter(torch.empty(out_features * k, dtype=dtype))
-
-        def forward(self, x):
-            z = nn.functional.linear(x, self.weight, self.bias)
-            return z.unflatten(-1, (self.out_features, self.k)).amax(-1)
-
-        def extra_repr(self):
-            return f"in_features={self.in_features}, out_features={self.out_features}, k={self.k}"
-
-    class GaussianNoise(nn.Module):
-        """Adds N(0, std^2) noise in training; the identity in evaluation."""
-
-        def __init__(self, std):
-            super().__init__()
-            self.std = std
-
-        def forward(self, x):
-            return x + torch.randn_like(x) * self.std if self.training and self.std else x
-
-        def extra_repr(self):
-            return f"std={self.std}"
-
-    activations = {
-        "identity": nn.Identity, "relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh,
-        "leaky_relu": lambda: nn.LeakyReLU(act.LEAKY_SLOPE), "elu": lambda: nn.ELU(alpha=1.0),
-        "softplus": nn.Softplus, "gelu": lambda: nn.GELU(approximate="tanh"), "silu": nn.SiLU,
-    }
-    modules = []
-    # the torch modules above shadow the layer classes' names; match through the module
-    for i, layer in enumerate(net.layers):
-        if isinstance(layer, layers.Dense):
-            modules.append(nn.Linear(layer.in_features, layer.out_features, dtype=dtype))
-        elif isinstance(layer, layers.Maxout):
-            modules.append(Maxout(layer.in_features, layer.out_features, layer.k))
-        elif isinstance(layer, layers.Activation) and layer.name in activations:
-            modules.append(activations[layer.name]())
-        elif isinstance(layer, layers.PReLU):
-            modules.append(nn.PReLU(num_parameters=layer.num_parameters, dtype=dtype))
-        elif isinstance(layer, layers.Dropout):
-            modules.append(nn.Dropout(layer.p))
-        elif isinstance(layer, layers.GaussianNoise):
-            modules.append(GaussianNoise(layer.std))
-        else:
-            raise ValueError(f"layer {i} ({layer!r}) has no PyTorch equivalent")
-    model = nn.Sequential(*modules)
-    model.load_state_dict({k: torch.from_numpy(v) for k, v in net.state_dict().items()})
-    return model.eval()
+    return net.to_torch()
 
 
 # --------------------------------------------------------------------------------------------
@@ -508,8 +421,10 @@ MIN_OPSET = 13
 class _Graph:
     """Collects ONNX nodes and initializers; every value gets a fresh, readable name."""
 
-    def __init__(self, helper, numpy_helper, dtype):
-        self.helper, self.numpy_helper, self.dtype = helper, numpy_helper, dtype
+    def __init__(self, helper, numpy_helper, dtype, opset):
+        self.helper, self.numpy_helper, self.dtype, self.opset = helper, numpy_helper, dtype, opset
+        # onnxruntime has kernels for LeakyRelu, Elu, Softplus and PRelu in float32 only
+        self.native = np.dtype(dtype) == np.float32
         self.nodes, self.initializers, self._count = [], [], 0
 
     def tensor(self, name, value, dtype=None):
@@ -526,41 +441,6 @@ class _Graph:
         self.nodes.append(self.helper.make_node(op_type, list(inputs), [out],
                                                 name=f"{op_type}_{self._count}", **attrs))
         return out
-
-
-def _onnx_activation(g, x, name, opset, native, prefix):
-    """``name`` applied to ``x``: a native op where onnxruntime has a kernel for the dtype,
-    else the formula from primitive ops (the same formulas as :mod:`layerwise.engine.activations`)."""
-    op = lambda *a, **k: g.op(*a, prefix=prefix, **k)  # noqa: E731
-    if name == "identity":
-        return x
-    if name in ("relu", "sigmoid", "tanh"):
-        return op(name.capitalize(), x)
-    if name == "silu":
-        return op("Mul", x, op("Sigmoid", x))
-    if name == "leaky_relu":
-        if native:
-            return op("LeakyRelu", x, alpha=act.LEAKY_SLOPE)
-        return op("Max", x, op("Mul", x, g.scalar(act.LEAKY_SLOPE)))
-    if name == "elu":
-        if native:
-            return op("Elu", x, alpha=1.0)
-        neg = op("Sub", op("Exp", op("Min", x, g.scalar(0.0))), g.scalar(1.0))
-        return op("Where", op("Greater", x, g.scalar(0.0)), x, neg)
-    if name == "softplus":
-        if native:
-            return op("Softplus", x)
-        # max(x, 0) + log(1 + e^-|x|): never overflows
-        t = op("Log", op("Add", g.scalar(1.0), op("Exp", op("Neg", op("Abs", x)))))
-        return op("Add", op("Max", x, g.scalar(0.0)), t)
-    if name == "gelu":
-        if opset >= 20:
-            return op("Gelu", x, approximate="tanh")
-        cube = op("Mul", op("Mul", x, x), x)
-        inner = op("Mul", g.scalar(math.sqrt(2.0 / math.pi)),
-                   op("Add", x, op("Mul", g.scalar(0.044715), cube)))
-        return op("Mul", op("Mul", g.scalar(0.5), x), op("Add", g.scalar(1.0), op("Tanh", inner)))
-    raise ValueError(f"activation {name!r} has no ONNX export")
 
 
 def to_onnx(net, opset=DEFAULT_OPSET):
@@ -582,37 +462,11 @@ def to_onnx(net, opset=DEFAULT_OPSET):
     newest = onnx.defs.onnx_opset_version()
     if not _is_int(opset) or not MIN_OPSET <= opset <= newest:
         raise ValueError(f"opset must be an integer from {MIN_OPSET} to {newest}, got {opset!r}")
-    native = net.dtype == np.float32
     elem = helper.np_dtype_to_tensor_dtype(net.dtype)
-    g = _Graph(helper, numpy_helper, net.dtype)
+    g = _Graph(helper, numpy_helper, net.dtype, opset)
     x = "input"
     for i, layer in enumerate(net.layers):
-        prefix = f"{i}."
-        if isinstance(layer, (Dense, Maxout)):
-            x = g.op("Gemm", x, g.tensor(f"{i}.weight", layer.weight),
-                     g.tensor(f"{i}.bias", layer.bias), transB=1, prefix=prefix)
-            if isinstance(layer, Maxout):
-                shape = g.tensor(f"{i}.shape", [0, layer.out_features, layer.k], np.int64)
-                x = g.op("Reshape", x, shape, prefix=prefix)
-                if opset >= 18:
-                    axes = g.tensor(f"{i}.axes", [2], np.int64)
-                    x = g.op("ReduceMax", x, axes, keepdims=0, prefix=prefix)
-                else:
-                    x = g.op("ReduceMax", x, axes=[2], keepdims=0, prefix=prefix)
-        elif isinstance(layer, Activation):
-            x = _onnx_activation(g, x, layer.name, opset, native, prefix)
-        elif isinstance(layer, PReLU):
-            slope = g.tensor(f"{i}.weight", layer.weight)
-            if native:
-                x = g.op("PRelu", x, slope, prefix=prefix)
-            else:
-                scaled = g.op("Mul", x, slope, prefix=prefix)
-                x = g.op("Where", g.op("Greater", x, g.scalar(0.0), prefix=prefix), x, scaled,
-                         prefix=prefix)
-        elif isinstance(layer, (Dropout, GaussianNoise)):
-            continue  # the identity in inference
-        else:
-            raise ValueError(f"layer {i} ({layer!r}) has no ONNX export")
+        x = layer.onnx_nodes(g, x, i)
     if x == "input":
         x = g.op("Identity", x)
     for node in g.nodes:  # the last value gets the public name

@@ -207,11 +207,6 @@ class BaseMLP(BaseEstimator):
         self.__dict__.update(state)
         if "net_" in state:
             self._link()
-            opt = state.get("_optimizer")
-            # the optimizer must update this network's vectors, which pickling (joblib's in
-            # particular) may have stored as separate copies
-            if opt is not None and opt.params is not self.net_.flat_params:
-                opt.params, opt.grads = self.net_.flat_params, self.net_.flat_grads
 
     # -- fitting -------------------------------------------------------------------------------
     def _initialize(self, y, layer_units, dtype):

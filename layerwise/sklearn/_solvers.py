@@ -143,7 +143,7 @@ class SklearnSGD(Optimizer):
         self.lr_schedule, self.momentum, self.nesterov = lr_schedule, float(momentum), nesterov
         self.power_t = float(power_t)
         self.velocity = np.zeros_like(self.params)
-        self._tmp2 = np.empty_like(self.params)
+        self._tmp, self._tmp2 = np.empty_like(self.params), np.empty_like(self.params)
 
     @property
     def learning_rate(self):
@@ -196,7 +196,7 @@ class SklearnAdam(Optimizer):
         self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
         self.m = np.zeros_like(self.params)
         self.v = np.zeros_like(self.params)
-        self._tmp2 = np.empty_like(self.params)
+        self._tmp, self._tmp2 = np.empty_like(self.params), np.empty_like(self.params)
         self.learning_rate = self.lr
 
     def step(self):
