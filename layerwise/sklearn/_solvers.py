@@ -159,9 +159,9 @@ class SklearnSGD(Optimizer):
             np.multiply(g, self.lr, out=self._tmp2)
             np.multiply(v, self.momentum, out=tmp)
             tmp -= self._tmp2
-            self.params += tmp
+            np.add(self.params, tmp, out=self.params)
         else:
-            self.params += v
+            np.add(self.params, v, out=self.params)
 
     def iteration_ends(self, time_step):
         if self.lr_schedule == "invscaling":
@@ -215,7 +215,7 @@ class SklearnAdam(Optimizer):
         update = self._tmp2
         np.multiply(self.m, -self.learning_rate, out=update)
         update /= tmp
-        self.params += update
+        np.add(self.params, update, out=self.params)
 
     def iteration_ends(self, time_step):
         pass
