@@ -35,11 +35,15 @@ OUTPUT_ACTIVATIONS = {
 }
 
 
-def _average(values, sw, norm):
-    """Per-column weighted mean over rows, as ``np.average(values, weights=sw, axis=0)``."""
-    if sw is None:
-        return values.sum(axis=0) / norm
-    return (sw @ values) / norm
+def _total(values, sw):
+    """Sum over rows (weighted by ``sw``) and over outputs."""
+    return float(values.sum() if sw is None else (sw @ values).sum())
+
+
+def _clip(p):
+    eps = np.finfo(p.dtype).eps
+    np.maximum(p, eps, out=p)
+    return np.minimum(p, 1 - eps, out=p)
 
 
 class SklearnLoss:
@@ -89,25 +93,33 @@ class SklearnLoss:
         if sw is not None:
             delta *= sw[:, None]
         delta /= norm
-        value = float(_average(loss, sw, norm).sum()) if self.name != "squared_error" \
-            else float(_average(loss, sw, norm).mean())
+        # scikit-learn's value: per output, the weighted mean over samples; then summed over
+        # the outputs, or averaged for the squared error
+        value = _total(loss, sw) / norm
+        if self.name == "squared_error":
+            value /= loss.shape[1]
         self.total += value
         return value, delta
 
-    # each returns (per-sample, per-output loss terms, p - y)
+    # each returns (per-sample, per-output loss terms, p - y); the terms may be scratch
     def _squared_error(self, z, y):
-        return 0.5 * (y - z) ** 2, z - y
+        delta = z - y
+        return 0.5 * delta ** 2, delta.copy()
 
     def _log_loss(self, z, y):
         p = _softmax(z)
-        eps = np.finfo(p.dtype).eps
-        return -xlogy(y, np.clip(p, eps, 1 - eps)), p - y
+        delta = p - y
+        # y is one-hot here, so y log p = xlogy(y, p) without scipy's slower ufunc
+        logp = np.log(_clip(p), out=p)
+        logp *= y
+        logp *= -1
+        return logp, delta
 
     def _binary_log_loss(self, z, y):
         p = expit(z)
-        eps = np.finfo(p.dtype).eps
-        q = np.clip(p, eps, 1 - eps)
-        return -(xlogy(y, q) + xlogy(1 - y, 1 - q)), p - y
+        delta = p - y
+        q = _clip(p)
+        return -(xlogy(y, q) + xlogy(1 - y, 1 - q)), delta
 
     def _poisson(self, z, y):
         p = np.exp(z)
