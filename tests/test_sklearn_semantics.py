@@ -263,6 +263,7 @@ def test_sparse_input_is_densified_per_batch(monkeypatch, digits):
         rows.clear()
 
 
+@pytest.mark.slow
 def test_sample_weight_counts_like_repeated_rows(digits):
     X, y = digits
     X, y = X[:80], y[:80] % 3
@@ -278,6 +279,7 @@ def test_sample_weight_counts_like_repeated_rows(digits):
     _assert_same(zero, only, rtol=1e-6, atol=1e-8)
 
 
+@pytest.mark.slow
 def test_layerwise_extras_still_train(digits):
     X, y = digits
     for kw in (dict(activation="prelu"), dict(activation="maxout"), dict(dropout=0.2),
@@ -304,6 +306,7 @@ def _split_scores(make_ours, make_theirs, X, y, seeds):
     return np.array(ours), np.array(theirs)
 
 
+@pytest.mark.slow
 def test_test_scores_match_sklearn_over_seeds():
     """Digits and diabetes, 5 seeds: the mean test score is scikit-learn's (the runs are the
     same runs, seed for seed, so the gap is far below the seed-to-seed spread)."""

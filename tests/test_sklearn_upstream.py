@@ -12,6 +12,9 @@ import pytest
 
 sklearn = pytest.importorskip("sklearn")
 
+# about half a minute in all on this host
+pytestmark = pytest.mark.slow
+
 IMPORT = "from sklearn.neural_network import MLPClassifier, MLPRegressor"
 SOURCE = Path(sklearn.__file__).parent / "neural_network" / "tests" / "test_mlp.py"
 

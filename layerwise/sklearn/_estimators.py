@@ -120,7 +120,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     --------
     >>> from sklearn.datasets import load_iris
     >>> X, y = load_iris(return_X_y=True)
-    >>> clf = MLPClassifier(hidden_layer_sizes=(20,), learning_rate_init=0.01, max_iter=300,
+    >>> clf = MLPClassifier(hidden_layer_sizes=(20,), learning_rate_init=0.01, max_iter=1000,
     ...                     random_state=0).fit(X, y)
     >>> clf.score(X, y) > 0.95, clf.classes_.tolist(), [c.shape for c in clf.coefs_]
     (True, [0, 1, 2], [(4, 20), (20, 3)])
