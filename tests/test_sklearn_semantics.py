@@ -347,3 +347,14 @@ def test_n_iter_no_change_and_adaptive_rate(digits):
                         learning_rate="adaptive", max_iter=1000, random_state=0).fit(X, y)
     # the rate is divided by 5 each time the rule fires, until it is at most 1e-6
     assert ada._optimizer.learning_rate <= 1e-6 < ada.n_iter_
+
+
+def test_the_network_saves_and_loads(tmp_path, digits):
+    import layerwise as lw
+
+    X, y = digits
+    clf = MLPClassifier(hidden_layer_sizes=(8,), input_noise=0.1, dropout=0.1, max_iter=3,
+                        random_state=0).fit(X, y)
+    lw.save(clf.net_, tmp_path / "clf.safetensors")
+    net = lw.load(tmp_path / "clf.safetensors")
+    np.testing.assert_allclose(net.forward(X), clf.decision_function(X), rtol=1e-12)
