@@ -114,6 +114,16 @@ class BaseMLP(BaseEstimator):
     def _loss_name(self):
         raise NotImplementedError
 
+    def _out_activation(self):
+        raise NotImplementedError
+
+    def _n_outputs(self, y):
+        """Output units of the network for encoded targets ``y (n_samples, n_outputs_)``."""
+        raise NotImplementedError
+
+    def _decode_validation(self, y_val):
+        raise NotImplementedError
+
     def _score(self, X, y, sample_weight=None):
         raise NotImplementedError
 
