@@ -138,3 +138,15 @@ def test_store_survives_the_network_pickled_alone():
         assert k == k2 and np.shares_memory(p2, again.flat_params)
         assert np.shares_memory(g2, again.flat_grads)
         np.testing.assert_array_equal(p, p2)
+
+
+def test_flat_vectors_update_in_place_and_copy_what_is_assigned():
+    net = lw.Network([2, 3, 2], seed=0, dtype=np.float64)
+    opt = lw.optim.get("sgd", net, lr=0.1)
+    params = net.flat_params
+    net.flat_params *= 2.0
+    opt.params -= 1.0
+    net.flat_params = np.zeros(net.num_params)
+    assert net.flat_params is params and opt.params is params and (params == 0).all()
+    with pytest.raises(ValueError, match=r"must have shape \(17,\), got an array of shape \(3,\)"):
+        net.flat_params = np.zeros(3)

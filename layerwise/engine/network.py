@@ -19,7 +19,7 @@ from . import activations as act
 from .backend import as_dtype, xp
 from .init import default_init, INITS
 from .layers import LAYER_TYPES, Activation, Dense, Layer, PReLU, layer_from_config
-from .params import ParameterStore, check_value
+from .params import ParameterStore
 
 
 _ONES = {}
@@ -86,12 +86,6 @@ def check_input(X, in_features, dtype):
     return X2
 
 
-def _copy_into(flat, value, name):
-    # `net.flat_params *= 2` assigns the vector itself back; anything else is copied in
-    if value is not flat:
-        flat[...] = check_value(name, value, flat.shape, flat.dtype)
-
-
 def _check_widths(layers):
     """Each layer must take as many inputs as the layer before it gives."""
     width = None
@@ -138,6 +132,11 @@ class Sequential:
     ((4, 1), 2, 13)
     """
 
+    #: Names of the classes (one per output; two for a single-output net) and of the inputs,
+    #: when known: :func:`layerwise.load` sets them from the file, :func:`layerwise.save` keeps them.
+    class_names = None
+    feature_names = None
+
     def __init__(self, *layers: Layer):
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
             layers = tuple(layers[0])
@@ -177,7 +176,7 @@ class Sequential:
 
     @flat_params.setter
     def flat_params(self, value):
-        _copy_into(self.store.params, value, "flat_params")
+        self.store.assign_flat("params", value)
 
     @property
     def flat_grads(self):
@@ -186,7 +185,7 @@ class Sequential:
 
     @flat_grads.setter
     def flat_grads(self, value):
-        _copy_into(self.store.grads, value, "flat_grads")
+        self.store.assign_flat("grads", value)
 
     @property
     def weight_slice(self):
@@ -377,6 +376,12 @@ class Sequential:
     def __repr__(self):
         inner = "\n".join(f"  ({i}): {layer!r}" for i, layer in enumerate(self.layers))
         return f"{type(self).__name__}(\n{inner}\n)"
+
+    def _repr_html_(self):
+        # a notebook shows the summary table and a diagram of the net instead of the repr
+        from .display import network_html
+
+        return network_html(self)
 
 
 class Network(Sequential):

@@ -49,8 +49,13 @@ class Optimizer:
 
     @property
     def params(self):
-        """The flat parameter vector the optimizer updates (the store's, read on every step)."""
+        """The flat parameter vector the optimizer updates (the store's, read on every step).
+        ``opt.params -= update`` works in place; assigning another array copies it in."""
         return self.store.params
+
+    @params.setter
+    def params(self, value):
+        self.store.assign_flat("params", value)
 
     @property
     def grads(self):

@@ -123,6 +123,14 @@ class ParameterStore:
             cached = self._scalars[value] = xp.asarray(value, self.dtype)
         return cached
 
+    def assign_flat(self, name, value):
+        """``store.params = value`` (``name`` "params" or "grads"): an in-place operation such
+        as ``params -= update`` hands back the vector itself; any other array is copied in,
+        after checking its shape, so that the vector the views look into is never replaced."""
+        flat = getattr(self, name)
+        if value is not flat:
+            flat[...] = check_value(name, value, flat.shape, flat.dtype)
+
     # -- copies ---------------------------------------------------------------------------------
     def state_dict(self) -> dict:
         """Copies of the parameters, keyed and ordered as PyTorch's ``nn.Sequential`` keys them."""

@@ -148,6 +148,19 @@ class History:
             setattr(h, name, values)
         return h
 
+    def _repr_html_(self):
+        # a notebook shows the loss curves and the last epoch instead of the repr
+        from ..engine.display import history_html
+
+        return history_html(self)
+
+    def plot(self, ax=None, accuracy=True):
+        """Loss (and accuracy) per epoch with matplotlib; returns the loss axes
+        (:func:`layerwise.engine.display.plot_history`)."""
+        from ..engine.display import plot_history
+
+        return plot_history(self, ax=ax, accuracy=accuracy)
+
     def __repr__(self):
         if not self.epoch:
             return "History(0 epochs)"
