@@ -142,8 +142,8 @@ class BaseMLP(BaseEstimator):
 
     def _build(self, layer_units, dtype):
         """The network, initialized as scikit-learn initializes: for each weight layer in turn,
-        ``U(-b, b)`` weights then biases, ``b = sqrt(6 / (fan_in + fan_out))`` (2 for logistic
-        units), from ``random_state``."""
+        ``U(-b, b)`` weights then biases, ``b = sqrt(6 / (fan_in + fan_out))`` (2 in place of 6
+        for logistic units), from ``random_state``."""
         activation = _ACTIVATION_NAMES.get(self.activation, self.activation)
         extra = self._extra_rng() if (self.dropout or self.input_noise) else None
         layers = [GaussianNoise(self.input_noise, rng=extra)] if self.input_noise else []
@@ -163,7 +163,7 @@ class BaseMLP(BaseEstimator):
                 layers.append(Dropout(self.dropout, rng=extra.spawn(1)[0]))
             weighted.append(layer)
         net = Sequential(*layers)
-        factor = 2.0 if self.activation == "logistic" else 6.0
+        factor = 2.0 if self.activation in ("logistic", "sigmoid") else 6.0
         rs = self._random_state
         for (fan_in, fan_out), layer in zip(zip(layer_units[:-1], layer_units[1:]), weighted):
             bound = np.sqrt(factor / (fan_in + fan_out))

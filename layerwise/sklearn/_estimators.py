@@ -63,7 +63,8 @@ _SHARED_DOC = """
     optimizer : str or None, default None
         A layerwise optimizer from :data:`layerwise.engine.optim.OPTIMIZERS` ("rmsprop",
         "adagrad", PyTorch's "adam", ...) run at ``learning_rate_init`` in place of the
-        solver's own update (stochastic solvers only).
+        solver's own update (stochastic solvers only; ``learning_rate`` schedules are the
+        "sgd" solver's and do not apply to it).
     dropout : float, default 0.0
         Probability of dropping each hidden unit in training.
     input_noise : float, default 0.0
