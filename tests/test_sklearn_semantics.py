@@ -358,3 +358,31 @@ def test_the_network_saves_and_loads(tmp_path, digits):
     lw.save(clf.net_, tmp_path / "clf.safetensors")
     net = lw.load(tmp_path / "clf.safetensors")
     np.testing.assert_allclose(net.forward(X), clf.decision_function(X), rtol=1e-12)
+
+
+def test_trainer_hooks_the_face_uses():
+    """Trainer.run_epoch takes the row order from its caller, and sparse CSR X one densified
+    minibatch at a time."""
+    import layerwise as lw
+    from layerwise.training.trainer import Trainer
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 4))
+    y = rng.integers(0, 3, 30)
+
+    def trained(X_in, order, y_in=y):
+        net = lw.Network([4, 5, 3], dtype=np.float64, seed=0)
+        t = Trainer(net, lr=0.1, batch_size=8, seed=0)
+        t.run_epoch(X_in, y_in, order=order)
+        return net.flat_params.copy()
+
+    order = rng.permutation(30)
+    reference = trained(X, order)
+    np.testing.assert_array_equal(trained(X, order), reference)
+    np.testing.assert_allclose(trained(sp.csr_matrix(X), order), reference, rtol=1e-13)
+    # visiting the rows in the given order is visiting the reordered data in order
+    np.testing.assert_allclose(trained(X[order], np.arange(30), y[order]), reference, rtol=1e-13)
+    with pytest.raises(ValueError, match=r"order must be a permutation of range\(30\), got 29"):
+        trained(X, order[:29])
+    with pytest.raises(TypeError, match="sparse X must be CSR in the network's dtype float64"):
+        trained(sp.csc_matrix(X), order)
