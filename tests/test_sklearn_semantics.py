@@ -386,3 +386,12 @@ def test_trainer_hooks_the_face_uses():
         trained(X, order[:29])
     with pytest.raises(TypeError, match="sparse X must be CSR in the network's dtype float64"):
         trained(sp.csc_matrix(X), order)
+
+
+def test_continuing_on_data_of_another_dtype(digits):
+    X, y = digits
+    clf = MLPClassifier(hidden_layer_sizes=(6,), max_iter=2, warm_start=True, random_state=0)
+    clf.fit(X.astype(np.float32), y)
+    clf.partial_fit(X, y)  # float64 data, cast to the network's float32
+    clf.fit(X, y)
+    assert clf.coefs_[0].dtype == np.float32 and clf.predict(X).shape == (300,)

@@ -277,9 +277,8 @@ class BaseMLP(BaseEstimator):
                 self._sync()
         else:
             self._sync()
-            if self.net_.dtype != dtype:
-                raise ValueError(f"the model was fitted on {self.net_.dtype} data; continuing "
-                                 f"on {dtype} data is not supported: cast X to {self.net_.dtype}")
+            # the network keeps the dtype it was built in; later data is cast to it
+            dtype = self.net_.dtype
             if y.shape[1] != self.n_outputs_:
                 raise ValueError(f"y has {y.shape[1]} outputs; the model was fitted with "
                                  f"{self.n_outputs_}")
