@@ -156,6 +156,8 @@ def test_assigned_coefs_are_used(digits):
     assert clf.n_iter_ == 1
     # warm start went on from the assigned weights: one small step away from them
     assert np.abs(clf.coefs_[1] - 0.5).max() < 0.05
+    clf.coefs_ = [np.full_like(c, 0.25) for c in clf.coefs_]
+    assert (pickle.loads(pickle.dumps(clf)).coefs_[0] == 0.25).all()  # assigned, then pickled
     with pytest.raises(ValueError, match=r"coefs_\[0\] has shape"):
         clf.coefs_ = [np.zeros((3, 3)), clf.coefs_[1]]
         clf.predict(X)

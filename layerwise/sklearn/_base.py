@@ -210,6 +210,8 @@ class BaseMLP(BaseEstimator):
             self._link()
 
     def __getstate__(self):
+        if "net_" in self.__dict__ and "coefs_" in self.__dict__:
+            self._sync()  # weights assigned since the last fit are the ones to keep
         state = self.__dict__.copy()
         # views do not survive pickling (each becomes a copy); they are re-made from net_
         state.pop("coefs_", None)
