@@ -397,3 +397,31 @@ def test_continuing_on_data_of_another_dtype(digits):
     clf.partial_fit(X, y)  # float64 data, cast to the network's float32
     clf.fit(X, y)
     assert clf.coefs_[0].dtype == np.float32 and clf.predict(X).shape == (300,)
+
+
+def test_the_network_exports_to_onnx(tmp_path, digits):
+    ort = pytest.importorskip("onnxruntime")
+    import layerwise as lw
+
+    X, y = digits
+    clf = MLPClassifier(hidden_layer_sizes=(8,), activation="logistic", max_iter=3,
+                        random_state=0).fit(X.astype(np.float32), y)
+    lw.export_onnx(clf.net_, tmp_path / "clf.onnx")
+    session = ort.InferenceSession(str(tmp_path / "clf.onnx"))
+    (name,) = [i.name for i in session.get_inputs()]
+    scores = session.run(None, {name: X.astype(np.float32)})[0]
+    np.testing.assert_allclose(scores, clf.decision_function(X.astype(np.float32)), rtol=1e-4,
+                               atol=1e-5)
+
+
+def test_the_network_exports_to_torch(digits):
+    torch = pytest.importorskip("torch")
+    import layerwise as lw
+
+    X, y = digits
+    clf = MLPClassifier(hidden_layer_sizes=(8,), activation="tanh", max_iter=3,
+                        random_state=0).fit(X, y)
+    model = lw.to_torch(clf.net_)
+    with torch.no_grad():
+        scores = model(torch.from_numpy(X)).numpy()
+    np.testing.assert_allclose(scores, clf.decision_function(X), rtol=1e-10, atol=1e-12)
