@@ -133,7 +133,7 @@ class SklearnLoss:
         np.maximum(margins, 0, out=margins)
         d = (margins > 0).astype(z.dtype)
         d[rows, labels] = -d.sum(axis=1)
-        # one column per sample: the loss sums over classes, so that _average sums once
+        # one column per sample: the loss already sums over the classes
         return margins.sum(axis=1, keepdims=True), d
 
 
