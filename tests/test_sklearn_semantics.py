@@ -185,6 +185,22 @@ def test_joblib_round_trip_keeps_training(Est, tmp_path, digits):
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("how", ["copy", "deepcopy"])
+@pytest.mark.parametrize("Est", [MLPClassifier, MLPRegressor])
+def test_copies_of_a_fitted_estimator_train_on_their_own(Est, how, digits):
+    import copy as copymod
+
+    X, y = digits
+    est = Est(hidden_layer_sizes=(10,), max_iter=5, random_state=0).fit(X, y)
+    before = _params(est)
+    twin = getattr(copymod, how)(est)
+    for _ in range(3):
+        twin.partial_fit(X, y)
+    assert not all(np.array_equal(a, b) for a, b in zip(before, _params(twin)))
+    for a, b in zip(before, _params(est)):
+        np.testing.assert_array_equal(a, b)  # the original did not move
+
+
 @pytest.mark.parametrize("Est", [MLPClassifier, MLPRegressor])
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
 def test_warm_start_max_iter_counts_per_call(Est, solver, digits):

@@ -2,6 +2,7 @@
 layerwise's network and trainer underneath, and layerwise's extras beside them."""
 from __future__ import annotations
 
+import copy
 import numbers
 import warnings
 
@@ -102,6 +103,11 @@ class BaseMLP(BaseEstimator):
         "input_noise": [Interval(numbers.Real, 0, None, closed="left")],
     }
 
+    def __copy__(self):
+        # a shallow copy would share net_ (and so its parameter store and optimizer) with the
+        # original: fitting one would move the other. A copy is an independent estimator
+        return copy.deepcopy(self)
+
     def _set_params_from(self, values):
         for name, value in values.items():
             if name not in ("self", "__class__"):
@@ -175,7 +181,7 @@ class BaseMLP(BaseEstimator):
         return net
 
     def _weight_layers(self):
-        return [layer for layer in self.net_.layers if isinstance(layer, (Dense, Maxout))]
+        return [layer for layer in self.net_.layers if layer.is_weight_layer]
 
     def _views(self):
         """``coefs_`` and ``intercepts_`` as live views of the network's parameters."""
