@@ -140,6 +140,21 @@ def test_minibatch_order_is_the_trainers_permutation():
     assert np.abs(other.net.flat_params - slow.net.flat_params).max() > 1e-6
 
 
+def test_a_callers_row_order_is_followed_as_numpy_follows_it():
+    X, y, _ = _data("softmax", n=30)
+    order = np.random.default_rng(3).permutation(30)
+    out = []
+    for flag in (None, False):
+        t = Trainer(lw.Network([3, 5, 3], dtype=F64, seed=0), lr=0.3, batch_size=4, seed=0,
+                    compiled=flag)
+        Xp, yp = t.prepare(X, y)
+        t.losses = [t.run_epoch(Xp, yp, order=order)]
+        out.append(t)
+    _assert_same(*out)
+    with pytest.raises(ValueError, match=r"permutation of range\(30\), got 29"):
+        out[0].run_epoch(*out[0].prepare(X, y), order=order[:29])
+
+
 @pytest.mark.filterwarnings("ignore::layerwise.training.trainer.UnderfitWarning")  # random labels
 @pytest.mark.parametrize("first, then", [(None, False), (False, None)])
 def test_checkpoints_resume_across_the_two_paths_bit_for_bit(tmp_path, first, then):

@@ -381,9 +381,9 @@ class Trainer:
             raise TypeError("run_epoch takes arrays from Trainer.prepare(X, y): X 2-D in the "
                             f"network's dtype {self.net.dtype}, got "
                             f"{type(X).__name__} {getattr(X, 'dtype', '')}")
-        runner = compiled.epoch_runner(self)
+        runner = None if sparse else compiled.epoch_runner(self)
         if runner is not None:
-            return runner(X, y)
+            return runner(X, y, order)
         n = X.shape[0]
         self._mark_good()
         bs, step, total = self.batch_size, self.step, 0.0

@@ -223,16 +223,16 @@ def _standard_step(trainer):
 def epoch_runner(trainer):
     """The compiled epoch for ``trainer``, or None where the NumPy engine must run it.
 
-    The callable takes ``(X, y)`` as :meth:`Trainer.run_epoch
-    <layerwise.training.trainer.Trainer.run_epoch>` does and does what it does: one pass in a
-    fresh random order, the epoch and step counts advanced, the mean loss per sample returned,
-    :class:`~layerwise.training.trainer.TrainingDiverged` raised (with the last good state
-    restored) at a non-finite loss or weight.
+    The callable takes ``(X, y, order=None)`` as :meth:`Trainer.run_epoch
+    <layerwise.training.trainer.Trainer.run_epoch>` does (dense X only) and does what it does:
+    one pass in a fresh random order (or in ``order``), the epoch and step counts advanced,
+    the mean loss per sample returned, :class:`~layerwise.training.trainer.TrainingDiverged`
+    raised (with the last good state restored) at a non-finite or exploding loss or weight.
     """
     if not covers(trainer):
         return None
     plan = _plan(trainer)
-    return lambda X, y: _run_epoch(trainer, plan, X, y)
+    return lambda X, y, order=None: _run_epoch(trainer, plan, X, y, order)
 
 
 # -- one epoch ----------------------------------------------------------------------------------
@@ -300,11 +300,19 @@ def _opt_args(opt):
     return 3, np.array([opt.beta1, opt.beta2, opt.eps]), opt.m, opt.v
 
 
-def _run_epoch(trainer, plan, X, y):
+def _run_epoch(trainer, plan, X, y, order):
     net, opt, k = trainer.net, trainer.optimizer, _loaded
     n, bs = X.shape[0], trainer.batch_size
     trainer._mark_good()
-    perm = trainer.rng.permutation(n)
+    if order is None:
+        perm = trainer.rng.permutation(n)
+    else:
+        perm = np.asarray(order, dtype=np.int64)
+        if len(perm) != n:
+            raise ValueError(f"order must be a permutation of range({n}), got {len(perm)} "
+                             "indices")
+        # as the NumPy path's np.take(..., mode="clip"); the kernel must never index outside X
+        perm = np.clip(perm, 0, n - 1)
     X = np.ascontiguousarray(X)
     yi, yf = _targets(plan, y, n, net.dtype)
     code, hp, s1, s2 = _opt_args(opt)
