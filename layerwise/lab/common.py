@@ -22,8 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: the full run's seeds per experiment (the issue's minimum is five)
+#: the full run's seeds per experiment
 FULL_SEEDS = 5
+#: the fewest values an interval is computed from
+MIN_SEEDS = 3
 
 # two-sided 97.5% quantiles of Student's t for 1..30 degrees of freedom
 _T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
@@ -73,13 +75,14 @@ def t975(df):
 def interval(values):
     """``(mean, [low, high])``: the mean of a sample and its 95% t-interval.
 
-    A single value has no spread to go on: its interval is infinite on both sides, so that no
-    rule can decide from it.
+    Fewer than three values give too little to go on (two that happen to agree would claim a
+    zero-width interval): the interval is then infinite on both sides, so that no rule can
+    decide from it and the verdict is "inconclusive".
 
     >>> m, (lo, hi) = interval([1.0, 2.0, 3.0])
     >>> m, round(lo, 3), round(hi, 3)
     (2.0, -0.484, 4.484)
-    >>> interval([0.5])
+    >>> interval([0.5, 0.5])
     (0.5, [-inf, inf])
     """
     v = np.asarray(values, dtype=np.float64)
@@ -87,7 +90,7 @@ def interval(values):
         m = float(v.mean()) if v.size else math.nan
         return m, [-math.inf, math.inf]
     m = float(v.mean())
-    if v.size == 1:
+    if v.size < MIN_SEEDS:
         return m, [-math.inf, math.inf]
     half = t975(v.size - 1) * float(v.std(ddof=1)) / math.sqrt(v.size)
     return m, [m - half, m + half]

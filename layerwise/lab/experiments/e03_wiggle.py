@@ -38,7 +38,7 @@ NETS = [("linear classifier [2, 3]", [2, 3], "identity"),
 
 
 def tasks(quick, seed):
-    seeds = seeds_for(seed, 2 if quick else FULL_SEEDS)
+    seeds = seeds_for(seed, 3 if quick else FULL_SEEDS)
     epochs = 120 if quick else 200
     return ([{"kind": "collapse", "seed": seed}]
             + [{"kind": "train", "net": i, "seed": s, "epochs": epochs}
