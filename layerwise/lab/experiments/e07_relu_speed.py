@@ -38,7 +38,7 @@ TARGET = 0.003
 NETS = {"2 hidden": [64, 100, 100, 10], "5 hidden": [64, 50, 50, 50, 50, 50, 10]}
 LRS_FULL = [0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
 LRS_QUICK = [0.01, 0.03, 0.1, 0.3]
-MAX_EPOCHS = {"full": 50, "quick": 25}
+MAX_EPOCHS = {"full": 30, "quick": 30}
 
 QUOTE = ("(+) It was found to greatly accelerate (e.g. a factor of 6 in Krizhevsky et al.) the "
          "convergence of stochastic gradient descent compared to the sigmoid/tanh functions.")
