@@ -264,13 +264,13 @@ def tallies(claims):
     ...          {"kind": "not measured", "verdict": "not measured"}])["experiments"]["partly"]
     1
     """
-    exp = [c for c in claims if c["kind"] == "experiment"]
-    ident = [c for c in claims if c["kind"] == "identity"]
+    exp = [c for c in claims if c.get("kind", "experiment") == "experiment"]
+    ident = [c for c in claims if c.get("kind") == "identity"]
     return {"experiments": {v: sum(c["verdict"] == v for c in exp)
                             for v in ("supported", "partly", "not supported", "inconclusive")},
             "identities": {v: sum(c["verdict"] == v for c in ident)
                            for v in core.IDENTITY_VERDICTS},
-            "not measured": sum(c["kind"] == "not measured" for c in claims)}
+            "not measured": sum(c.get("kind") == "not measured" for c in claims)}
 
 
 def _git_commit():

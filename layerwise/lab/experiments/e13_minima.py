@@ -81,10 +81,11 @@ def tasks(quick=False, seed=0):
             for h in sizes for i in range(0, n, CHUNK)]
 
 
-def run_task(hidden, seeds, data_seed=0, steps=STEPS):
+def run_task(hidden, seeds, data_seed=0, steps=None):
     """Train a 2-hidden-2 ReLU net from each seed; return the final training objectives."""
     import layerwise as lw
 
+    steps = STEPS if steps is None else steps
     X, y = band(N_POINTS, seed=data_seed)
     losses, accs = [], []
     for s in seeds:

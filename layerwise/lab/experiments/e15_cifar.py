@@ -218,6 +218,12 @@ def summarize(results, out, quick=False):
     rows = [[k, "x".join(map(str, s)), f"{size['per_tensor'][k]:,}"]
             for k, s in size["shapes"].items()]
     rows.append(["total", "", f"{size['params']:,}"])
+    captions = {net_png: "Left: the 3072-100-10 net drawn from the network object; right: its "
+                         "parameter tensors, by state-dict name and shape."}
+    if train is not None:
+        captions["cifar_learning_curves.png"] = ("Training (solid) and test (dashed) loss and "
+                                                 "accuracy per epoch, the net and the linear "
+                                                 "classifier.")
     numbers = {"size": size, "forward": fwd}
     if train is not None:
         numbers["train"] = {k: omit(v, "history") for k, v in train["models"].items()}
@@ -230,6 +236,6 @@ def summarize(results, out, quick=False):
                    f"with lw.fit ({OPTIMIZER}, lr {LR:g}, batch {BATCH}, L2 {REG:g}, "
                    f"{train['epochs']} epochs)." if train else
                    "No CIFAR-10 copy was given, so nothing was trained.")),
-        claims=claims, figures=figures,
+        claims=claims, figures=figures, captions=captions,
         table={"columns": ["tensor", "shape", "parameters"], "rows": rows},
         numbers=numbers)
