@@ -435,11 +435,11 @@ def summary_table(doc, width=None):
             lines += row(f"[{s['module']}] {s['title']}", f"{s['stage']}: {s['error']}", "FAILED")
     t = tallies(doc["claims"])
     lines.append(rule)
-    lines.append("experiments: " + ", ".join(f"{n} {v}" for v, n in t["experiments"].items())
-                 + "; identities: " + ", ".join(f"{n} {v}" for v, n in t["identities"].items())
-                 + f"; not measured: {t['not measured']}; "
-                   f"{len(doc['meta']['failed'])} experiment(s) failed; "
-                   f"{doc['meta']['seconds']:.0f} s")
+    lines += textwrap.wrap(
+        "experiments: " + ", ".join(f"{n} {v}" for v, n in t["experiments"].items())
+        + "; apart, identities: " + ", ".join(f"{n} {v}" for v, n in t["identities"].items())
+        + f"; not measured: {t['not measured']}; {len(doc['meta']['failed'])} experiment(s) "
+          f"failed; {doc['meta']['seconds']:.0f} s", width)
     return "\n".join(lines)
 
 
