@@ -40,7 +40,7 @@ BATCH, EPOCHS = 32, 10
 CLIP = 2.0
 LRS_FULL = (0.1, 0.5, 1.0, 1.5, 2.0, 3.0)
 LRS_QUICK = (0.1, 1.5, 3.0)
-SEEDS_FULL, SEEDS_QUICK = 6, 3
+SEEDS_FULL, SEEDS_QUICK = 10, 3
 #: a net "still learns" when its training accuracy is at least this (five times chance)
 LEARNS = 0.5
 #: the "high" rate is the largest of the grid where ReLU nets still learn well: mean training
