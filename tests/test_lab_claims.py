@@ -70,7 +70,7 @@ def test_tallies_count_experiments_only():
               {"kind": "identity", "verdict": "supported"},
               {"kind": "identity", "verdict": "supported"},
               {"kind": "not measured", "verdict": "not measured"}]
-    t = runner.tallies(claims)
+    t = core.tallies(claims)
     assert t["experiments"] == {"supported": 1, "partly": 0, "not supported": 0,
                                 "inconclusive": 1}
     assert t["identities"] == {"supported": 2, "not supported": 0}

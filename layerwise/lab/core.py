@@ -142,10 +142,12 @@ class Claim:
         if self.verdict not in VERDICTS:
             raise ValueError(f"verdict must be one of {VERDICTS}, got {self.verdict!r} "
                              f"(claim {self.id!r})")
-        if (self.kind == "not measured") != (self.verdict == "not measured"):
-            raise ValueError(f"a {self.kind!r} claim has the verdict "
-                             f"{'not measured' if self.kind == 'not measured' else 'of its rule'}"
-                             f", got {self.verdict!r} (claim {self.id!r})")
+        if self.kind == "not measured" and self.verdict != "not measured":
+            raise ValueError(f"a 'not measured' claim has the verdict 'not measured', got "
+                             f"{self.verdict!r} (claim {self.id!r})")
+        if self.verdict == "not measured" and self.kind != "not measured":
+            raise ValueError(f"the verdict 'not measured' belongs to a claim of kind 'not "
+                             f"measured', got kind {self.kind!r} (claim {self.id!r})")
         if self.kind == "identity" and self.verdict not in IDENTITY_VERDICTS:
             raise ValueError(f"an identity is {' or '.join(IDENTITY_VERDICTS)}, got "
                              f"{self.verdict!r} (claim {self.id!r})")
@@ -177,6 +179,24 @@ class Section:
 
     def to_dict(self):
         return asdict(self)
+
+
+def tallies(claims):
+    """``{"experiments": {verdict: n}, "identities": {...}, "not measured": n}``: only
+    experiments are counted as evidence; identities and unmeasured claims are shown apart.
+
+    >>> tallies([{"kind": "experiment", "verdict": "partly"},
+    ...          {"kind": "identity", "verdict": "supported"},
+    ...          {"kind": "not measured", "verdict": "not measured"}])["experiments"]["partly"]
+    1
+    """
+    exp = [c for c in claims if c.get("kind", "experiment") == "experiment"]
+    ident = [c for c in claims if c.get("kind") == "identity"]
+    return {"experiments": {v: sum(c["verdict"] == v for c in exp)
+                            for v in ("supported", "partly", "not supported", "inconclusive")},
+            "identities": {v: sum(c["verdict"] == v for c in ident)
+                           for v in IDENTITY_VERDICTS},
+            "not measured": sum(c.get("kind") == "not measured" for c in claims)}
 
 
 def call_tasks(module, quick, seed, **options):

@@ -192,7 +192,7 @@ def _source_href(source, out):
 def _tally_html(meta, claims):
     t = meta.get("tallies")
     if t is None:  # an older results.json
-        from .runner import tallies
+        from .core import tallies
 
         t = tallies(claims)
     exp = "".join(f"<span>{badge(v)} {n}</span>" for v, n in t["experiments"].items())

@@ -255,24 +255,6 @@ def _source_of(module):
         return path.as_posix()
 
 
-def tallies(claims):
-    """``{"experiments": {verdict: n}, "identities": {...}, "not measured": n}``: only
-    experiments are counted as evidence; identities and unmeasured claims are shown apart.
-
-    >>> tallies([{"kind": "experiment", "verdict": "partly"},
-    ...          {"kind": "identity", "verdict": "supported"},
-    ...          {"kind": "not measured", "verdict": "not measured"}])["experiments"]["partly"]
-    1
-    """
-    exp = [c for c in claims if c.get("kind", "experiment") == "experiment"]
-    ident = [c for c in claims if c.get("kind") == "identity"]
-    return {"experiments": {v: sum(c["verdict"] == v for c in exp)
-                            for v in ("supported", "partly", "not supported", "inconclusive")},
-            "identities": {v: sum(c["verdict"] == v for c in ident)
-                           for v in core.IDENTITY_VERDICTS},
-            "not measured": sum(c.get("kind") == "not measured" for c in claims)}
-
-
 def _git_commit():
     import subprocess
 
@@ -397,7 +379,7 @@ def run_lab(names, out, quick=False, seed=0, jobs=None, scheduler=None, cifar10=
         "task_seconds": task_seconds, "experiments": list(names),
         "failed": [s["module"] for s in sections if s["status"] == "failed"],
         "command": command or "layerwise lab " + " ".join(sys.argv[1:]),
-        "tallies": tallies(claims), **environment(),
+        "tallies": core.tallies(claims), **environment(),
     }
     doc = {"claims": claims, "sections": sections, "meta": meta}
     atomic_write(out / "results.json", json.dumps(doc, indent=1).encode())
@@ -433,7 +415,7 @@ def summary_table(doc, width=None):
     for s in doc["sections"]:
         if s["status"] == "failed":
             lines += row(f"[{s['module']}] {s['title']}", f"{s['stage']}: {s['error']}", "FAILED")
-    t = tallies(doc["claims"])
+    t = core.tallies(doc["claims"])
     lines.append(rule)
     lines += textwrap.wrap(
         "experiments: " + ", ".join(f"{n} {v}" for v, n in t["experiments"].items())

@@ -99,9 +99,10 @@ def clipped_sgd(net, lr, clip=CLIP):
 
     class ClippedSGD(lw.optim.SGD):
         def step(self):
-            norm = float(np.sqrt(np.dot(self.grads, self.grads)))
+            g = self.grads  # the network's flat gradient vector, scaled in place
+            norm = float(np.sqrt(np.dot(g, g)))
             if norm > clip:
-                self.grads *= clip / norm
+                g *= clip / norm
             super().step()
 
     return ClippedSGD(net, lr=lr)
