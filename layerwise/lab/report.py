@@ -139,7 +139,8 @@ def _section(i, s, out=None):
     head = (f'<section id="{_e(_anchor(s))}"><h2>{i}. {_e(s["title"])}</h2>'
             f'<div class="ref">{_e(s.get("seed_ref", ""))}')
     if s.get("seconds") is not None:
-        head += f" · run time {_e(fmt(float(s['seconds'])))} s (task time plus summary)"
+        head += (f" · run time {_e(fmt(float(s['seconds'])))} s (its tasks, summed over the "
+                 "workers, and its summary)")
     if s.get("source"):
         head += f' · source <a href="{_e(_source_href(s["source"], out))}">{_e(s["source"])}</a>'
     head += "</div>"
