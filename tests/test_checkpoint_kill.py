@@ -107,24 +107,29 @@ def test_killed_inside_a_save_never_damages_the_previous_checkpoint(reference, t
         p = start(ckpt, out)
         deadline = time.monotonic() + 60
         # the temporary file exists only while a save is under way: kill the moment it appears
-        while not temp_files(tmp_path, ckpt.name):
+        seen = set()
+        while not seen:
+            seen = set(temp_files(tmp_path, ckpt.name))
             assert p.poll() is None, "the child exited before its first save"
             assert time.monotonic() < deadline, "no save started within a minute"
         p.send_signal(signal.SIGKILL)
         p.communicate()
         assert p.returncode == -signal.SIGKILL
-        left = temp_files(tmp_path, ckpt.name)
+        left = set(temp_files(tmp_path, ckpt.name))
         state = check_complete(ckpt)
-        if left:
-            # killed before the rename: the old checkpoint must be untouched, byte for byte
+        if seen & left:
+            # killed inside the save it was seen in, before its rename: the old checkpoint
+            # must be untouched, byte for byte
             inside += 1
             assert ckpt.read_bytes() == good
             assert state["epoch"] == good_epoch
-            for f in left:  # what a killed writer leaves behind; never read as a checkpoint
-                os.unlink(tmp_path / f)
         else:
-            # the rename won the race: the new checkpoint is complete
-            assert state["epoch"] == good_epoch + 1
+            # that save's rename won the race, and the checkpoint is a complete, newer one (an
+            # epoch of this small net can take a millisecond on the compiled path, so later
+            # saves may have finished, or begun, before the kill landed)
+            assert state["epoch"] > good_epoch
+        for f in left:  # what a killed writer leaves behind; never read as a checkpoint
+            os.unlink(tmp_path / f)
         if inside >= 2:
             break
     assert inside >= 1, "no kill landed inside a save in 8 tries"
