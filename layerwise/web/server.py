@@ -69,7 +69,7 @@ MAX_SESSIONS = 32
 FRAME_INTERVAL = 1 / 72
 MAX_INFLIGHT = 2  # frames sent but not yet drawn (acknowledged) by the page
 STALL_S = 1.0  # a page that draws nothing for this long (a hidden tab) stops the training
-CHUNK_S = 0.015  # training between two snapshots (one step at the least)
+CHUNK_S = 0.008  # training between two snapshots (one step at the least): a fresh one per frame
 
 _STATIC = {"index.html": "text/html; charset=utf-8",
            "app.js": "text/javascript; charset=utf-8",
@@ -652,8 +652,12 @@ class Connection:
         self.frame_wanted = True
 
     async def _replace(self, setup):
-        """A new session for ``setup``, built in a worker thread; the old one is let go."""
-        session = await self._work(Session, setup)
+        """A new session for ``setup``, built in a worker thread; the old one is let go.
+
+        Not behind the registry's limiter: building takes milliseconds, and waiting there for
+        a long training step of the old session would hold up the answer to the page.
+        """
+        session = await anyio.to_thread.run_sync(Session, setup)
         self._retire()
         self.session = session
         self.registry.sessions[self.sid] = session

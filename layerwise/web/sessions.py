@@ -63,6 +63,8 @@ UNIT = 20  # each neuron's heatmap is UNIT x UNIT when the network is small enou
 RESOLUTIONS = ((100, 20), (64, 20), (50, 16), (40, 12), (32, 10), (25, 10))
 FRAME_BUDGET_S = 0.03  # the forward pass over the grids may take this long per frame
 EVAL_MAX = 2000  # losses, accuracy and dead units are measured on at most this many points a split
+EVAL_MIN = 200  # ... and on at least this many (all, when a split has fewer)
+EVAL_BUDGET_S = 0.02  # the measuring of both splits may take this long, at the measured cost
 SATURATION_TAIL = 0.05  # as layerwise.engine.monitor.saturation_fraction counts it
 
 
@@ -176,7 +178,7 @@ class Snapshot:
     steps: int
     diverged: bool
     version: int  # changes whenever the parameters or the data do
-    data: tuple  # (X_train, y_train, X_test, y_test, eval indices train, eval indices test)
+    data: tuple  # (X_train, y_train, X_test, y_test, eval order train, eval order test)
     points: tuple  # (train points, test points) of the plane, (N, 2), for the grids' extent
     extent: list
     setup: Setup
@@ -249,10 +251,10 @@ class Session:
         if s.regression:
             self.y_train, self.y_test = self.y_train[:, None], self.y_test[:, None]
         self._grids = {}
+        # the sample a large split is measured on: a prefix of one fixed order, as long as the
+        # budget allows, so that the sample stays put while the network trains
         pick = np.random.default_rng([s.data_seed, 2])
-        self._eval_idx = tuple(
-            None if len(X) <= EVAL_MAX else np.sort(pick.choice(len(X), EVAL_MAX, replace=False))
-            for X in (self.X_train, self.X_test))
+        self._eval_order = tuple(pick.permutation(len(X)) for X in (self.X_train, self.X_test))
         self._order_rng = np.random.default_rng([s.data_seed, s.seed, 1])
         self._Xp = np.empty_like(self.X_train)
         self._yp = np.empty_like(self.y_train)
@@ -288,7 +290,7 @@ class Session:
         """The parameters (a copy) and the data as they are now; call it holding :attr:`lock`."""
         return Snapshot(self.net.flat_params.copy(), self.epoch, self.steps, self.diverged,
                         self._version, (self.X_train, self.y_train, self.X_test, self.y_test,
-                                        *self._eval_idx),
+                                        *self._eval_order),
                         (self.points_train, self.points_test), self.extent, self.setup)
 
     def _current(self):
@@ -385,12 +387,18 @@ class Session:
     def train_for(self, seconds: float, max_steps: int = 100_000) -> int:
         """Train for about ``seconds`` of wall time (at least one step); return steps taken.
         Leaves a fresh :attr:`snap`."""
-        done, chunk = 0, 8
-        t_end = time.perf_counter() + seconds
+        # one step first, then as many as the time left holds at the measured pace: a network
+        # whose step takes longer than `seconds` trains one step between two snapshots
+        done, chunk = 0, 1
+        t0 = time.perf_counter()
+        t_end = t0 + seconds
         while done < max_steps and not self.diverged:
-            done += self.train_steps(min(chunk, max_steps - done))
-            if time.perf_counter() >= t_end:
+            taken = self.train_steps(min(chunk, max_steps - done))
+            done += taken
+            now = time.perf_counter()
+            if now >= t_end or not taken:
                 break
+            chunk = max(1, min(256, int((t_end - now) / ((now - t0) / done))))
         self._check_finite()
         self.snap = self.snapshot()
         return done
@@ -431,8 +439,9 @@ class Session:
 
         A hidden unit is dead when its input is <= 0 on every training point (the definition
         of :func:`layerwise.engine.monitor.dead_fraction`); only ReLU units are reported, since only
-        their gradient is then exactly zero. Sets of more than :data:`EVAL_MAX` points are
-        measured on a fixed random sample of that many (``eval_points`` says how many).
+        their gradient is then exactly zero. A large split is measured on a fixed random sample
+        (``eval_points`` says how many): as many points as :data:`EVAL_BUDGET_S` allows at the
+        measured cost of a point, from :data:`EVAL_MIN` to :data:`EVAL_MAX`.
         Sigmoid and tanh units report the share of their outputs on the training points that
         lie within 5% of either end of their range (``saturated``), as
         :func:`layerwise.engine.monitor.saturation_fraction` counts it.
@@ -449,11 +458,13 @@ class Session:
     def _evaluate(self, snap):
         setup = snap.setup
         loss_fn = lw.losses.get(setup.loss)
-        X_tr, y_tr, X_te, y_te, idx_tr, idx_te = snap.data
+        X_tr, y_tr, X_te, y_te, order_tr, order_te = snap.data
         out = {"eval_points": []}
         pre_train = post_train = None
-        for name, X, y, idx in (("train", X_tr, y_tr, idx_tr), ("test", X_te, y_te, idx_te)):
-            if idx is not None:
+        m = int(min(EVAL_MAX, max(EVAL_MIN, EVAL_BUDGET_S / 2 / self._cost_per_point)))
+        for name, X, y, order in (("train", X_tr, y_tr, order_tr), ("test", X_te, y_te, order_te)):
+            if len(X) > m:
+                idx = np.sort(order[:m])
                 X, y = X[idx], y[idx]
             out["eval_points"].append(len(X))
             pre, post, scores = self._probe(X)
