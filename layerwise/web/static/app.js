@@ -64,17 +64,17 @@
     "dying-relu": {
       title: "Dying ReLUs at a high learning rate",
       note: "“As much as 40% of your network can be ‘dead’ … if the learning rate is set too high” (seed §2.3.3); “Leaky ReLUs are one attempt to fix the ‘dying ReLU’ problem” (§2.3.4).",
-      setup: {data: "spiral", classes: 2, n: 400, noise: 0.2, hidden: [16, 16], activation: "relu", lr: 3, batch_size: 10},
+      setup: {data: "spiral", classes: 2, n: 400, noise: 0.2, hidden: [16, 16], activation: "relu", lr: 1, batch_size: 10},
       variants: [["ReLU", {activation: "relu"}], ["Leaky ReLU", {activation: "leaky_relu"}]],
     },
     saturation: {
-      title: "Sigmoid saturation at large initial weights",
+      title: "Sigmoid saturation, large weights",
       note: "“If the initial weights are too large then most neurons would become saturated and the network will barely learn” (seed §2.3.1): the initial weights here are ten times the usual.",
       setup: {data: "spiral", classes: 2, n: 400, noise: 0.2, hidden: [16, 16], activation: "sigmoid", lr: 0.3, init_scale: 10},
       variants: [["weights ×10", {init_scale: 10}], ["×1", {init_scale: 1}]],
     },
     "linear-spiral": {
-      title: "A linear network cannot learn the spiral",
+      title: "A linear net and the spiral",
       note: "“If we left it out, the two matrices could be collapsed to a single matrix, and therefore the predicted class scores would again be a linear function of the input” (seed §1).",
       setup: {data: "spiral", classes: 2, n: 400, noise: 0.2, hidden: [8, 8], activation: "identity", lr: 0.03},
       variants: [["no non-linearity", {activation: "identity"}], ["ReLU", {activation: "relu"}]],
@@ -87,6 +87,7 @@
   Object.defineProperty(probe, "state", {get: () => state});
   Object.defineProperty(probe, "playing", {get: () => playing});
   Object.defineProperty(probe, "view", {get: () => view});
+  Object.defineProperty(probe, "layout", {get: () => layout});
 
   // live counters for scripts and benchmarks: frames drawn and training steps in the last second
   const drawn = [];  // [time of drawing, steps, epoch]
@@ -190,7 +191,7 @@
     view = {showTest: q.get("test") !== "0", discretize: q.get("disc") === "1",
             lesson: q.get("lesson") || ""};
     if (bad.length) {
-      showMessage(`this link's ${bad.join(", ")} could not be used; the default${bad.length > 1 ? "s are" : " is"} shown instead`);
+      showMessage(`this link's ${bad.join(", ")} could not be used; the default${bad.length > 1 ? "s are" : " is"} shown instead`, false, true);
     }
     return s;
   }
@@ -396,6 +397,7 @@
   }
 
   function change(patch) {
+    delete $("message").dataset.sticky;  // a change by hand: the note about the link has done its job
     if (patch.data && patch.data === "custom" && !state.points.length) {
       syncControls();
       $("csv").focus();
@@ -481,7 +483,8 @@
   function onJson(msg) {
     if (msg.type === "info") {
       const newData = "train" in msg;
-      if (msg.what === "reset") { history = []; }
+      // a new network: the old one's frames are no longer what the page shows
+      if (msg.what === "reset") { history = []; probe.header = null; pending = null; }
       info = Object.assign({}, info || {}, msg);
       probe.info = info;
       $("net-name").textContent = msg.name;
@@ -490,14 +493,15 @@
         `weights + ${msg.biases.toLocaleString("en")} biases)`;
       const nTrain = info.train.x.length, nTest = info.test.x.length;
       $("data-summary").textContent = `${nTrain.toLocaleString("en")} training points, ` +
-        `${nTest.toLocaleString("en")} test points, ${msg.classes} classes` +
+        `${nTest.toLocaleString("en")} test points, ` +
+        (msg.regression ? "a real-valued target (regression)" : `${msg.classes} classes`) +
         (state.extra.length ? ` (${state.extra.length} added by clicking)` : "");
       syncControls();
       buildNeuronButtons();
       buildLegend(msg.classes, msg.regression);
       if (newData) drawPointsLayer();
       // a setup the server took clears an earlier complaint (but not a success note)
-      if (!$("message").classList.contains("ok")) clearMessage();
+      if (!$("message").classList.contains("ok") && !$("message").dataset.sticky) clearMessage();
     } else if (msg.type === "state") {
       setPlaying(msg.playing);
     } else if (msg.type === "error") {
@@ -508,7 +512,7 @@
         syncControls();
         writeHash();
         sendSetup();
-        showMessage(`this link's setup was refused (${msg.message}); the default setup is shown instead`);
+        showMessage(`this link's setup was refused (${msg.message}); the default setup is shown instead`, false, true);
         return;
       }
       showMessage(msg.message);
@@ -548,6 +552,8 @@
     pending = null;
     probe.framesDrawn++;
     const now = performance.now();
+    // a new network starts counting again: its steps are not the old one's
+    if (drawn.length && drawn[drawn.length - 1][1] > probe.header.steps) drawn.length = 0;
     drawn.push([now, probe.header.steps, probe.header.epoch]);
     if (now - fpsShown > 500) {  // the counter's text, twice a second: a steady number to read
       fpsShown = now;
@@ -566,9 +572,12 @@
     b.classList.toggle("playing", p);
   }
 
-  function showMessage(text, ok) {
+  // sticky: a note about the link itself, kept until the learner changes something
+  function showMessage(text, ok, sticky) {
     if (text) probe.messages.push(text);
     const m = $("message");
+    if (sticky) m.dataset.sticky = "1";
+    else delete m.dataset.sticky;
     m.textContent = text;
     m.classList.toggle("ok", !!ok);
   }
@@ -805,13 +814,13 @@
         for (let i = 0; i < n; i++) {
           const v = reg[i];
           px[i] = disc ? (v >= 128 ? DISCRETE_LUT[0] : DISCRETE_LUT[1]) : VALUE_LUT[v];
-          sum = (sum * 31 + v) >>> 0;
+          sum = (sum * 31 + px[i]) >>> 0;  // of the colours drawn
         }
       } else {
         for (let i = 0; i < n; i++) {
           const cls = reg[i], conf = reg[n + i];
           px[i] = disc ? DISCRETE_LUT[cls % DISCRETE_LUT.length] : REGION_LUT[cls % REGION_LUT.length][conf];
-          sum = (sum * 31 + cls * 256 + conf) >>> 0;
+          sum = (sum * 31 + px[i]) >>> 0;
         }
       }
       probe.regionSum = sum;
@@ -839,9 +848,10 @@
     const r = (total > 3000 ? 2 : total > 1000 ? 2.6 : 3.4) * (window.devicePixelRatio || 1);
     const sets = [[info.train, "#ffffff"]];
     if (view.showTest) sets.push([info.test, "#111111"]);
+    // a regression target: the colour of its sign, stronger the larger it is
     const colour = info.regression ? (v) => {
-      const c = VALUE_LUT[Math.max(0, Math.min(255, Math.round((v + 1) * 127.5)))];
-      return `rgb(${c & 255},${(c >> 8) & 255},${(c >> 16) & 255})`;
+      const c = v >= 0 ? POS : NEG, t = 0.3 + 0.7 * Math.min(1, Math.abs(v));
+      return `rgb(${c.map((x) => Math.round(255 + (x - 255) * t)).join(",")})`;
     } : (k) => CLASS_COLORS[k % CLASS_COLORS.length];
     for (const [pts, edge] of sets) {
       ctx.strokeStyle = edge;
@@ -990,7 +1000,7 @@
         const lab = document.createElement("span");
         lab.className = "clabel";
         lab.style.left = x + "px";
-        lab.textContent = l === 0 ? "inputs" : "scores";
+        lab.textContent = l === 0 ? "inputs" : info.regression ? "output" : "scores";
         lab.title = l === 0 ? "The input layer: the point's coordinates x1 and x2. Seed §3.1.1: it is not counted in the N-layer name." :
           "The output layer: one score per class and no activation function. Seed §3.1.2.";
         holder.appendChild(lab);
@@ -1373,7 +1383,7 @@
     probe.drawAll = drawAll;
     connect();
     if (lesson !== null) startLesson(lesson);
-    if (restored) showMessage("the setup of the link you followed is back", true);
+    if (restored) showMessage("the setup of the link you followed is back", true, true);
   }
 
   start();
