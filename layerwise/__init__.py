@@ -16,14 +16,14 @@ from .io import ModelFileError, export_onnx, load, save, to_torch  # noqa: F401
 from .engine.layers import Activation, Dense, Dropout, GaussianNoise, Maxout, PReLU  # noqa: F401
 from .engine.network import Network, Sequential, from_config  # noqa: F401
 from .engine.neuron import Neuron  # noqa: F401
-from .training.trainer import (History, Trainer, TrainingDiverged, accuracy, evaluate,  # noqa: F401
-                               fit)
+from .training.trainer import (History, Trainer, TrainingDiverged, UnderfitWarning,  # noqa: F401
+                               accuracy, evaluate, fit)
 
 __all__ = [
     "activations", "data", "init", "losses", "monitor", "optim",
     "Network", "Sequential", "from_config", "Neuron",
     "Activation", "Dense", "Dropout", "GaussianNoise", "Maxout", "PReLU",
-    "fit", "evaluate", "accuracy", "Trainer", "History", "TrainingDiverged", "gradcheck",
+    "fit", "evaluate", "accuracy", "Trainer", "History", "TrainingDiverged", "UnderfitWarning", "gradcheck",
     "save", "load", "export_onnx", "to_torch", "ModelFileError",
 ]
 __version__ = "0.1.0"

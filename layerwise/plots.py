@@ -93,6 +93,10 @@ def figure(nrows=1, ncols=1, size=None, **subplots_kw):
     Returns
     -------
     (Figure, Axes or array of Axes)
+
+    >>> fig, axes = figure(1, 2)
+    >>> len(axes), fig.get_size_inches().round(1).tolist()
+    (2, [9.2, 3.5])
     """
     mpl = _mpl()
     from matplotlib.figure import Figure
@@ -109,7 +113,15 @@ def figure(nrows=1, ncols=1, size=None, **subplots_kw):
 
 
 def save(fig, path, dpi=None):
-    """Save ``fig`` as a PNG (or any format matplotlib knows by the suffix); return the path."""
+    """Save ``fig`` as a PNG (or any format matplotlib knows by the suffix); return the path.
+
+    >>> import os, tempfile
+    >>> fig, ax = figure()
+    >>> _ = ax.plot([0, 1], [1, 0])
+    >>> path = save(fig, os.path.join(tempfile.mkdtemp(), "line.png"))
+    >>> open(path, "rb").read(4)
+    b'\\x89PNG'
+    """
     _mpl()
     fig.savefig(str(path), dpi=dpi or STYLE["savefig.dpi"])
     return path
@@ -138,6 +150,10 @@ def activation_curves(names=None, x=None, derivatives=True, ncols=3):
     Returns
     -------
     Figure
+
+    >>> fig = activation_curves(["sigmoid", "tanh"])
+    >>> [ax.get_title() for ax in fig.axes]
+    ['sigmoid', 'tanh']
     """
     from .engine import activations as act
 
@@ -197,6 +213,13 @@ def decision_regions(model, X, y, ax=None, X_test=None, y_test=None, resolution=
     Shape
     -----
     X: ``(N, 2)``; y: ``(N,)``
+
+    >>> import layerwise as lw
+    >>> X, y = lw.data.xor(n=40, seed=0)
+    >>> fig = decision_regions(lambda P: (P[:, 0] * P[:, 1] < 0).astype(int), X, y,
+    ...                        resolution=50, title="xor")
+    >>> fig.axes[0].get_title()
+    'xor'
     """
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y)

@@ -6,15 +6,23 @@ sorted by validation accuracy and can be written as CSV.
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import sys
+
+from .cliutil import (UsageError, check_labels, check_output_path, default_lr, describe_label,
+                      is_csv, load_data, parse_label, parse_sizes)
 
 _CASTS = {"lr": float, "reg": float, "dropout": float, "batch_size": int, "epochs": int,
           "activation": str, "optimizer": str, "reg_type": str}
 
 
 def parse_grid(specs):
-    """``["lr=0.1,0.01", "activation=relu,tanh"]`` -> ``{"lr": [0.1, 0.01], ...}``."""
+    """``["lr=0.1,0.01", "activation=relu,tanh"]`` -> ``{"lr": [0.1, 0.01], ...}``.
+
+    >>> parse_grid(["lr=0.1,0.01", "activation=relu,tanh"])
+    {'lr': [0.1, 0.01], 'activation': ['relu', 'tanh']}
+    """
     grid = {}
     for spec in specs:
         name, sep, values = spec.partition("=")
@@ -28,13 +36,17 @@ def parse_grid(specs):
     return grid
 
 
-def run_point(data, sizes, params, seed):
-    """Train one grid point with one seed; return its settings and accuracies."""
+def run_point(data, sizes, params, seed, label=None):
+    """Train one grid point with one seed; return its settings and accuracies.
+
+    >>> row = run_point("iris", [4, 8, 3], {"lr": 0.1, "epochs": 2}, seed=0)
+    >>> sorted(row), 0 <= row["test_acc"] <= 1
+    (['epochs', 'lr', 'seed', 'test_acc', 'train_acc', 'val_acc'], True)
+    """
     import layerwise as lw
 
-    from .cli import default_lr
-
-    ds = lw.data.load(data, seed=0)
+    kw = {"label": parse_label(label)} if is_csv(data) else {}
+    ds = lw.data.load(data, seed=0, **kw)
     Xtr, Xte = lw.data.standardize(ds.X_train, ds.X_test)
 
     p = dict(params)
@@ -48,23 +60,40 @@ def run_point(data, sizes, params, seed):
 
 
 def main(args):
-    from .cli import UsageError, parse_sizes
+    """Run ``layerwise sweep`` for parsed arguments ``args``; bad input is a UsageError,
+    found before any run starts.
+
+    >>> from layerwise.cli import build_parser
+    >>> args = build_parser().parse_args(["sweep", "--data", "iris", "--layers", "4-8-3",
+    ...                                   "--grid", "lr=0.1,0.03", "--epochs", "2", "--jobs", "1"])
+    >>> main(args)  # doctest: +ELLIPSIS
+            lr      epochs        seed   train_acc     val_acc    test_acc
+    ...
+    """
     from .optional import require
 
-    joblib = require("joblib", "dist", "layerwise sweep")
-    Parallel, delayed = joblib.Parallel, joblib.delayed
-
+    check_output_path(args.out, "--out")
     try:
         grid = parse_grid(args.grid)
     except ValueError as e:
         raise UsageError(str(e)) from None
     grid.setdefault("epochs", [args.epochs])
     sizes = parse_sizes(args.layers)
+    ds = load_data(args.data, 0, args.label, out=sys.stderr)
+    check_labels(ds, describe_label(ds))
+    if sizes[0] != ds.n_features or sizes[-1] != ds.n_classes:
+        raise UsageError(f"--layers {args.layers} does not fit {args.data!r}: it has "
+                         f"{ds.n_features} features and {ds.n_classes} classes, so the layers "
+                         f"must run from {ds.n_features} to {ds.n_classes}")
+    joblib = require("joblib", "dist", "layerwise sweep")
+    Parallel, delayed = joblib.Parallel, joblib.delayed
+
     names = list(grid)
     points = [dict(zip(names, combo)) for combo in itertools.product(*grid.values())]
     jobs = [(p, s) for p in points for s in range(args.seeds)]
     print(f"sweep: {len(points)} settings x {args.seeds} seeds = {len(jobs)} runs", file=sys.stderr)
-    rows = Parallel(n_jobs=args.jobs)(delayed(run_point)(args.data, sizes, p, s) for p, s in jobs)
+    rows = Parallel(n_jobs=args.jobs)(delayed(run_point)(args.data, sizes, p, s, args.label)
+                                      for p, s in jobs)
     rows.sort(key=lambda r: -r["val_acc"])
     columns = names + ["seed", "train_acc", "val_acc", "test_acc"]
     print("  ".join(f"{c:>10}" for c in columns))
@@ -72,7 +101,10 @@ def main(args):
         print("  ".join(f"{r[c]:>10.4f}" if isinstance(r[c], float) else f"{r[c]!s:>10}"
                         for c in columns))
     if args.out:
-        with open(args.out, "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=columns)
-            w.writeheader()
-            w.writerows(rows)
+        from .io.atomic import atomic_write
+
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+        atomic_write(args.out, buf.getvalue().encode())

@@ -4,7 +4,8 @@ import re
 import numpy as np
 import pytest
 
-from layerwise.cli import main
+from layerwise import ModelFileError
+from layerwise.cli import UsageError, main
 
 pytest.importorskip("safetensors")
 pytest.importorskip("sklearn")
@@ -100,13 +101,15 @@ def test_bad_command_lines(capsys, argv, status, message):
     assert "Traceback" not in err
 
 
-def test_a_failure_is_one_line_unless_debug(tmp_path, capsys):
+def test_an_error_is_one_line_unless_debug(tmp_path, capsys):
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(b"\x00" * 4)
     status, _, err = run(capsys, "evaluate", str(bad), "--data", "digits")
-    assert status == 1 and err.count("\n") == 1 and err.startswith("layerwise: error:")
-    with pytest.raises(ValueError):
+    # a malformed model file is bad input: status 2, like every other bad input
+    assert status == 2 and err.count("\n") == 1 and err.startswith("layerwise: usage error:")
+    with pytest.raises(UsageError) as info:
         main(["evaluate", str(bad), "--data", "digits", "--debug"])
+    assert isinstance(info.value.__cause__, ModelFileError)
 
 
 def test_predict_rejects_bad_csv(tmp_path, capsys):
@@ -116,10 +119,10 @@ def test_predict_rejects_bad_csv(tmp_path, capsys):
     bad.write_text("1,2,3\n")
     capsys.readouterr()
     status, _, err = run(capsys, "predict", str(model), str(bad))
-    assert status == 2 and "expects 4 features" in err
+    assert status == 2 and "has 3 columns; the model expects 4 features" in err
     bad.write_text("1,2,x,4\n")
     status, _, err = run(capsys, "predict", str(model), str(bad))
-    assert status == 2 and "non-numeric value 'x'" in err
+    assert status == 2 and "line 1, column 3 ('3'): cannot read 'x' as a number" in err
 
 
 def test_sweep_runs_a_grid(tmp_path, capsys):

@@ -105,7 +105,7 @@ def test_csv_wrong_label_column(tmp_path):
     q = write(tmp_path / "b.csv", "1,2,0\n")
     with pytest.raises(ValueError, match="has no header row"):
         load_csv(q, label="c")
-    with pytest.raises(TypeError, match="column index, a column name or None"):
+    with pytest.raises(TypeError, match="column index, a column name, .auto. or None"):
         load_csv(p, label=1.5)
 
 

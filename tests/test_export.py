@@ -94,7 +94,7 @@ def test_saved_weights_load_into_hand_built_torch(tmp_path):
     nn = torch.nn
     net = _net("tanh", np.float32)
     path = tmp_path / "net.safetensors"
-    net.save(path)
+    lw.save(net, path)
     model = nn.Sequential(nn.Linear(3, 6), nn.Tanh(), nn.Linear(6, 5), nn.Tanh(), nn.Linear(5, 2))
     model.load_state_dict(load_file(str(path)))  # strict: every key and shape must match
     X = _x(np.float32)
@@ -109,7 +109,7 @@ def test_saved_dropout_net_loads_into_torch_with_dropout(tmp_path):
     nn = torch.nn
     net = _net("prelu", np.float64, dropout=0.5)
     path = tmp_path / "net.safetensors"
-    net.save(path)
+    lw.save(net, path)
     # the layout Dense, PReLU, Dropout, ... is nn.Sequential's, so indices line up
     model = nn.Sequential(nn.Linear(3, 6), nn.PReLU(6), nn.Dropout(0.5), nn.Linear(6, 5),
                           nn.PReLU(5), nn.Dropout(0.5), nn.Linear(5, 2)).double().eval()
@@ -225,7 +225,7 @@ def test_round_trip_file_then_onnx(tmp_path):
     # the path a user takes: train, save, later load and export
     pytest.importorskip("onnx")
     net = _net("maxout", np.float64)
-    net.save(tmp_path / "m.safetensors")
+    lw.save(net, tmp_path / "m.safetensors")
     lw.export_onnx(lw.load(tmp_path / "m.safetensors"), tmp_path / "m.onnx")
     X = _x(np.float64)
     np.testing.assert_allclose(_ort_run(str(tmp_path / "m.onnx"), X), net(X), rtol=1e-12)

@@ -74,7 +74,7 @@ def test_shorter_than_the_length_field(path):
 
 
 def test_truncated_file(path, tmp_path):
-    lw.Network([3, 4, 2], seed=0).save(path)
+    lw.save(lw.Network([3, 4, 2], seed=0), path)
     whole = path.read_bytes()
     for cut in (len(whole) - 1, len(whole) - 20, 20, 9):
         part = tmp_path / f"cut{cut}.safetensors"
@@ -341,7 +341,7 @@ def test_torch_checkpoint_renamed(tmp_path):
 
 
 def test_file_over_the_size_cap(path):
-    lw.Network([3, 4, 2], seed=0).save(path)
+    lw.save(lw.Network([3, 4, 2], seed=0), path)
     with pytest.raises(ModelFileError, match="over the limit of 100 bytes"):
         load(path, max_bytes=100)
     assert load(path, max_bytes=path.stat().st_size).num_params == 26
@@ -360,7 +360,7 @@ def test_damaged_files_fail_cleanly(tmp_path, data):
     raises ModelFileError; never another exception."""
     good = tmp_path / "good.safetensors"
     if not good.exists():
-        lw.Network([3, 4, 2], activation="tanh", seed=0).save(good)
+        lw.save(lw.Network([3, 4, 2], activation="tanh", seed=0), good)
     raw = bytearray(good.read_bytes())
     kind = data.draw(st.sampled_from(["flip", "cut", "splice"]))
     if kind == "flip":

@@ -10,8 +10,8 @@ import pytest
 import layerwise as lw
 from layerwise import losses, monitor
 from layerwise.training import trainer as train
-from layerwise.training.callbacks import (Callback, EarlyStopping, LearningRateSchedule, load_checkpoint,
-                                 save_checkpoint)
+from layerwise.training.callbacks import (Callback, EarlyStopping, LearningRateSchedule,
+                                          load_checkpoint, save_checkpoint)
 from layerwise.engine.optim import StepDecay
 from layerwise.training.trainer import Trainer, TrainingDiverged, accuracy, evaluate, fit
 
@@ -121,8 +121,58 @@ def test_fit_learns_the_spiral():
 
 def test_dead_fraction_recorded_when_a_huge_rate_kills_the_relus(spiral):
     X, y = spiral
-    h = fit(lw.Network([2, 16, 3], seed=0), X, y, lr=1e6, epochs=2, seed=0, progress=False)
+    with pytest.warns(lw.UnderfitWarning):
+        h = fit(lw.Network([2, 16, 3], seed=0), X, y, lr=30, epochs=2, batch_size=64, seed=0,
+                progress=False)
     assert h.dead_fraction[-1] == {1: 1.0}  # the seed's warning: a high rate kills ReLUs
+
+
+def test_a_loss_that_explodes_is_divergence_and_the_start_is_restored(spiral):
+    X, y = spiral
+    net = lw.Network([2, 100, 3], seed=0)
+    before = net.flat_params.copy()
+    with pytest.raises(TrainingDiverged, match=r"epoch 1, step 2, with learning rate 1e\+06: "
+                                               r"the loss exploded to .*more than 10000 times"):
+        fit(net, X, y, lr=1e6, epochs=3, seed=0, progress=False)
+    np.testing.assert_array_equal(net.flat_params, before)
+
+
+@pytest.mark.filterwarnings("ignore::layerwise.UnderfitWarning")
+def test_explosion_is_judged_against_the_first_step_even_after_a_resume(spiral, tmp_path):
+    X, y = spiral
+    path = tmp_path / "run.ckpt"
+    net = lw.Network([2, 16, 3], seed=0)
+    fit(net, X, y, lr=0.1, epochs=2, seed=0, progress=False, checkpoint=path)
+    resumed = lw.Network([2, 16, 3], seed=0)
+    trainer = Trainer(resumed, lr=0.1, seed=0)
+    first = trainer.reference_loss
+    fit(resumed, X, y, lr=0.1, epochs=3, seed=0, progress=False, resume=path)
+    assert first is None  # a fresh trainer has not seen a loss yet
+    assert load_checkpoint(path)["trainer"]["reference_loss"] > 0.5
+
+
+def test_defaults_alone_learn_the_readme_spiral(spiral):
+    X, y = spiral
+    net = lw.Network([2, 100, 3], seed=0)
+    history = lw.fit(net, X, y, seed=0, progress=False)
+    assert history.train_acc[-1] >= 0.95
+    assert lw.evaluate(net, X, y)["accuracy"] >= 0.95
+
+
+def test_a_run_that_ends_near_chance_warns_and_says_what_to_try(spiral):
+    X, y = spiral
+    with pytest.warns(lw.UnderfitWarning, match=r"near chance: accuracy .* most common class "
+                                                r"gives 33\.3%.*try more epochs, a larger "
+                                                r"learning rate \(lr=0\.0001"):
+        fit(lw.Network([2, 100, 3], seed=0), X, y, lr=1e-4, epochs=3, seed=0, progress=False)
+
+
+def test_a_loss_that_barely_moves_warns_for_regression():
+    X = np.linspace(-1, 1, 100)[:, None]
+    y = np.sin(3 * X[:, 0])
+    with pytest.warns(lw.UnderfitWarning, match="loss barely moved in 5 epochs"):
+        fit(lw.Network([1, 8, 1], seed=0), X, y, loss="mse", lr=1e-6, epochs=5, seed=0,
+            progress=False)
 
 
 def test_eval_train_false_skips_the_training_pass(spiral):
@@ -143,9 +193,13 @@ def test_same_seed_same_weights_and_trainer_matches_fit(spiral):
     assert a.flat_params.tobytes() == b.flat_params.tobytes() == c.flat_params.tobytes()
 
 
-def test_lr_none_takes_the_optimizer_default(spiral):
-    h = fit(lw.Network([2, 4, 3], seed=0), *spiral, optimizer="adam", epochs=1, progress=False)
-    assert h.lr == [0.001]
+@pytest.mark.filterwarnings("ignore::layerwise.UnderfitWarning")
+@pytest.mark.parametrize("optimizer,lr", [("adam", 0.001), ("sgd", 0.1), ("momentum", 0.01),
+                                          ("rmsprop", 0.01)])
+def test_lr_none_takes_the_training_default(spiral, optimizer, lr):
+    h = fit(lw.Network([2, 4, 3], seed=0), *spiral, optimizer=optimizer, epochs=1,
+            progress=False)
+    assert h.lr == [lr]
 
 
 @pytest.mark.parametrize("loss,out", [("logistic", 1), ("binary_hinge", 1), ("hinge", 2)])
@@ -223,6 +277,7 @@ def test_schedule_sets_the_rate_each_epoch(spiral):
     assert net.flat_params.tobytes() == other.flat_params.tobytes()
 
 
+@pytest.mark.filterwarnings("ignore::layerwise.UnderfitWarning")
 def test_schedule_by_name_and_callable(spiral):
     h = fit(lw.Network([2, 4, 3], seed=0), *spiral, lr=0.1, epochs=3, schedule="exponential",
             progress=False)
@@ -235,6 +290,7 @@ def test_schedule_by_name_and_callable(spiral):
             schedule=lambda e: 0.0)
 
 
+@pytest.mark.filterwarnings("ignore::layerwise.UnderfitWarning")
 def test_a_callback_can_stop_training(spiral):
     class StopAtTwo(Callback):
         def on_epoch_end(self, trainer, history):
@@ -251,12 +307,12 @@ def test_divergence_raises_and_keeps_the_last_good_weights(tmp_path):
     net, rec = lw.Network([3, 16, 1], seed=0), Record()
     path = tmp_path / "c.npz"
     with pytest.raises(TrainingDiverged) as info:
-        fit(net, X, y, loss="mse", lr=1.0, epochs=20, seed=0, callbacks=[rec], checkpoint=path,
-            progress=False)
+        fit(net, X, y, loss="mse", lr=0.5, epochs=20, batch_size=64, seed=0, callbacks=[rec],
+            checkpoint=path, progress=False)
     e = info.value
-    assert (e.epoch, e.step, e.lr) == (2, 5, 1.0)  # 4 steps per epoch; the 5th blew up
+    assert (e.epoch, e.step, e.lr) == (2, 5, 0.5)  # 4 steps per epoch; the 5th blew up
     assert "epoch 2" in str(e) and "step 5" in str(e) and "smaller learning rate" in str(e)
-    assert "lr=0.1" in str(e)
+    assert "lr=0.05" in str(e) and "exploded" in str(e)
     assert np.isfinite(net.flat_params).all()
     assert np.array_equal(net.flat_params, rec.weights[-1])  # the end of epoch 1
     assert len(e.history) == 1
@@ -264,7 +320,7 @@ def test_divergence_raises_and_keeps_the_last_good_weights(tmp_path):
     assert state["epoch"] == 1
     assert np.array_equal(state["trainer"]["params"]["0.weight"], net.layers[0].weight)
     again = pickle.loads(pickle.dumps(e))
-    assert (again.epoch, again.step, again.lr, str(again)) == (2, 5, 1.0, str(e))
+    assert (again.epoch, again.step, again.lr, str(again)) == (2, 5, 0.5, str(e))
 
 
 def test_divergence_in_the_first_epoch_writes_no_checkpoint(tmp_path):
@@ -278,6 +334,7 @@ def test_divergence_in_the_first_epoch_writes_no_checkpoint(tmp_path):
     assert not (tmp_path / "c.npz").exists()
 
 
+@pytest.mark.filterwarnings("ignore::layerwise.UnderfitWarning")
 def test_a_non_finite_state_is_never_written(tmp_path, spiral):
     path = tmp_path / "c.npz"
     net = lw.Network([2, 4, 3], seed=0)
@@ -435,6 +492,7 @@ def test_accuracy_for_one_output_uses_the_sign():
     assert accuracy(net, X, [1, 0, 1, 1]) == 0.75
 
 
+@pytest.mark.filterwarnings("ignore::layerwise.UnderfitWarning")
 def test_progress_bar_on_a_terminal_only(monkeypatch, spiral):
     class Terminal(io.StringIO):
         def isatty(self):

@@ -12,9 +12,9 @@ folder on disk, split into training and test sets.
 from .toy import circles, gaussians, moons, spiral, xor, TOY_SETS  # noqa: F401
 from .real import (REAL_SETS, breast_cancer, digits, iris, mnist, mnist1d,  # noqa: F401
                    wine)
-from .loaders import (CIFAR10_CLASSES, NAMES, Dataset, SafeUnpickler,  # noqa: F401
-                      UnsafePickleError, load, load_cifar10, load_csv, load_mnist_idx, load_npz,
-                      read_idx)
+from .loaders import (CIFAR10_CLASSES, NAMES, CSVTable, Dataset, LabelError, SafeUnpickler,  # noqa: F401
+                      TextCellError, UnsafePickleError, csv_header, load, load_cifar10, load_csv, load_mnist_idx,
+                      load_npz, read_csv, read_idx, sniff_delimiter)
 from .preprocess import (Standardizer, one_hot, standardize,  # noqa: F401
                          subtract_mean_image, train_val_test_split)
 from .functions import (FUNCTIONS, IndicatorBumps, get_function,  # noqa: F401
@@ -24,7 +24,8 @@ __all__ = [
     "circles", "gaussians", "moons", "spiral", "xor", "TOY_SETS",
     "REAL_SETS", "breast_cancer", "digits", "iris", "mnist", "mnist1d", "wine",
     "CIFAR10_CLASSES", "NAMES", "Dataset", "SafeUnpickler", "UnsafePickleError", "load",
-    "load_cifar10", "load_csv", "load_mnist_idx", "load_npz", "read_idx",
+    "load_cifar10", "load_csv", "load_mnist_idx", "load_npz", "read_idx", "read_csv", "CSVTable",
+    "sniff_delimiter", "LabelError", "TextCellError", "csv_header",
     "Standardizer", "one_hot", "standardize", "subtract_mean_image", "train_val_test_split",
     "FUNCTIONS", "IndicatorBumps", "get_function", "indicator_bumps_fit", "target_function",
 ]

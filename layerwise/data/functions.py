@@ -164,6 +164,7 @@ class IndicatorBumps:
 
     @property
     def n_bumps(self):
+        """The number of bins."""
         return self.c.shape[0]
 
     @property
@@ -172,7 +173,12 @@ class IndicatorBumps:
         return 3 * self.n_bumps
 
     def predict(self, x):
-        """Evaluate g at ``x`` of shape ``(N,)`` or ``(N, 1)``; returns shape ``(N,)``."""
+        """Evaluate g at ``x`` of shape ``(N,)`` or ``(N, 1)``; returns shape ``(N,)``.
+
+        >>> g = IndicatorBumps(edges=np.array([0.0, 0.5, 1.0]), c=np.array([2.0, -1.0]))
+        >>> g.predict(np.array([0.1, 0.5, 1.0, 1.5])), g.num_params
+        (array([ 2., -1., -1.,  0.]), 6)
+        """
         x = _as_1d(x)
         i = np.searchsorted(self.edges, x, side="right") - 1
         i[x == self.edges[-1]] = self.n_bumps - 1  # the last bin is closed on the right

@@ -32,8 +32,9 @@ from .preprocess import train_val_test_split
 from .real import CLASS_NAMES, REAL_SETS
 from .toy import TOY_SETS
 
-__all__ = ["Dataset", "load", "load_csv", "load_npz", "read_idx", "load_mnist_idx",
-           "load_cifar10", "SafeUnpickler", "UnsafePickleError", "CIFAR10_CLASSES", "NAMES"]
+__all__ = ["Dataset", "load", "load_csv", "read_csv", "CSVTable", "sniff_delimiter", "LabelError",
+           "TextCellError", "csv_header", "load_npz", "read_idx", "load_mnist_idx", "load_cifar10",
+           "SafeUnpickler", "UnsafePickleError", "CIFAR10_CLASSES", "NAMES"]
 
 NAMES = tuple(TOY_SETS) + tuple(REAL_SETS)
 """The data set names :func:`load` accepts."""
@@ -48,16 +49,30 @@ def _existing_file(path):
     return p
 
 
+class LabelError(ValueError):
+    """A label column that cannot hold class labels (a non-integer number, a negative one, an
+    empty cell); most often the wrong column was taken as the label."""
+
+
+class TextCellError(ValueError):
+    """Text in a feature column; ``column`` is its name (or 0-based index without a header),
+    since a text column is most often the label column that was not named as such."""
+
+    def __init__(self, message, column):
+        super().__init__(message)
+        self.column = column
+
+
 def _labels_from_numbers(values, where):
     """float64 label values -> int64, or a ValueError naming the first non-integer one."""
     bad = ~np.isfinite(values) | (values != np.round(values))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"{where(i)}: label {float(values[i])!r} is not an integer class; "
+        raise LabelError(f"{where(i)}: label {float(values[i])!r} is not an integer class; "
                          f"labels must be integers or text")
     if values.size and values.min() < 0:
         i = int(np.argmin(values))
-        raise ValueError(f"{where(i)}: label {int(values[i])} is negative; integer labels must "
+        raise LabelError(f"{where(i)}: label {int(values[i])} is negative; integer labels must "
                          f"be class indices 0, 1, ...")
     return values.astype(np.int64)
 
@@ -82,46 +97,152 @@ def _first_rows(path, delimiter, k=2):
     return rows
 
 
+#: Delimiters tried, in order of preference, when a CSV's delimiter is not given. The semicolon
+#: goes before the comma: a semicolon file often holds commas (as its decimal mark), a comma
+#: file of numbers hardly ever holds semicolons.
+DELIMITERS = ("\t", ";", ",", "|")
+#: Column names taken as the label column when ``label="auto"`` (compared case-insensitively).
+LABEL_NAMES = ("label", "labels", "target", "targets", "class", "classes", "y")
+
+
+def sniff_delimiter(path, k=20):
+    """The delimiter of a CSV file: the first of :data:`DELIMITERS` that splits each of its
+    first ``k`` rows into the same number (at least two) of cells; ``","`` when none does.
+
+    A semicolon-separated file (the spreadsheet export where the comma is the decimal mark)
+    would otherwise read as one column per row.
+
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "semi.csv")
+    >>> _ = open(path, "w").write("a;b;c\\n1.5;2;0\\n3;4.5;1\\n")
+    >>> sniff_delimiter(path)
+    ';'
+    """
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        lines = []
+        for line in f:
+            if line.strip():
+                lines.append(line)
+                if len(lines) == k:
+                    break
+    for d in DELIMITERS:
+        widths = {len(row) for row in csv.reader(lines, delimiter=d)}
+        if len(widths) == 1 and widths.pop() >= 2:
+            return d
+    return ","
+
+
+def csv_header(path, delimiter="auto"):
+    """The column names of a CSV file's header row, or None when it has none (found as
+    :func:`load_csv` finds it with ``header="auto"``).
+
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "h.csv")
+    >>> _ = open(path, "w").write("a,b\\n1,2\\n")
+    >>> csv_header(path)
+    ['a', 'b']
+    """
+    path = _existing_file(path)
+    rows = _first_rows(path, sniff_delimiter(path) if delimiter == "auto" else delimiter)
+    return list(rows[0]) if rows and _header_auto(rows) else None
+
+
 def _header_auto(rows):
     """The first row is a header if some cell of it is text where the row below holds a number
     (so a text label column, as in ``5.1,3.5,1.4,0.2,setosa``, is not mistaken for a header)."""
     first = rows[0]
-    if len(rows) == 1:
-        return not all(_is_number(c) for c in first)
+    if len(rows) == 1:  # nothing to compare with: only names, no numbers, make a header
+        return not any(_is_number(c) for c in first)
     second = rows[1]
     return any(not _is_number(a) and _is_number(b) for a, b in zip(first, second))
 
 
-def _read_csv(path, label=-1, header="auto", delimiter=","):
-    """Parse a CSV file; returns ``(X, y, class_names, columns)``."""
+def _label_index(label, columns, header, ncols, shown):
+    """The 0-based index of the label column, or None; ``label`` as :func:`load_csv` takes it."""
+    if label is None:
+        return None
+    if isinstance(label, str) and label == "auto":
+        if header:
+            named = [j for j, c in enumerate(columns) if c.strip().lower() in LABEL_NAMES]
+            if len(named) == 1:
+                return named[0]
+        return ncols - 1
+    if isinstance(label, str):
+        if not header:
+            raise ValueError(f"label={label!r} names a column, but {shown} has no header "
+                             f"row; pass the column index instead")
+        if label not in columns:
+            raise ValueError(f"label column {label!r} not found in {shown}; its columns "
+                             f"are {columns}")
+        return columns.index(label)
+    if isinstance(label, (int, np.integer)) and not isinstance(label, bool):
+        if not -ncols <= label < ncols:
+            raise ValueError(f"label column index {label} is out of range for {shown}, "
+                             f"which has {ncols} columns (indices 0 to {ncols - 1}, or "
+                             f"-{ncols} to -1 from the end)")
+        return int(label) % ncols
+    raise TypeError(f"label must be a column index, a column name, 'auto' or None, got "
+                    f"{label!r}")
+
+
+@dataclass
+class CSVTable:
+    """What :func:`read_csv` found in a CSV file.
+
+    Attributes
+    ----------
+    X : ndarray, shape (N, D), float64
+        The feature columns.
+    y : ndarray, shape (N,), int64, or None
+        The labels as class indices (None without a label column).
+    classes : tuple of str or None
+        Text labels' names in index order (None for integer labels).
+    columns : list of str
+        All column names: the header's, or ``"1"``, ``"2"``, ... without one.
+    header : bool
+        Whether the file has a header row.
+    label_index : int or None
+        The 0-based index of the label column.
+    delimiter : str
+    """
+
+    X: np.ndarray
+    y: object
+    classes: object
+    columns: list
+    header: bool
+    label_index: object
+    delimiter: str
+
+    @property
+    def feature_names(self):
+        """The feature columns' names from the header, or None without one."""
+        if not self.header:
+            return None
+        return [c for j, c in enumerate(self.columns) if j != self.label_index]
+
+    @property
+    def label_name(self):
+        """The label column's name (``"1"``, ``"2"``, ... without a header), or None."""
+        return None if self.label_index is None else self.columns[self.label_index]
+
+
+def _read_csv(path, label="auto", header="auto", delimiter="auto"):
+    """Parse a CSV file into a :class:`CSVTable`."""
     path = _existing_file(path)
+    shown = repr(str(path))
+    if delimiter == "auto":
+        delimiter = sniff_delimiter(path)
     rows = _first_rows(path, delimiter)
     if not rows:
-        raise ValueError(f"{str(path)!r} is empty: no rows to read")
+        raise ValueError(f"{shown} is empty: no rows to read")
     if header == "auto":
         header = _header_auto(rows)
     elif not isinstance(header, bool):
         raise ValueError(f"header must be True, False or 'auto', got {header!r}")
     ncols = len(rows[0])
     columns = list(rows[0]) if header else [str(j + 1) for j in range(ncols)]
-
-    if label is None:
-        li = None
-    elif isinstance(label, str):
-        if not header:
-            raise ValueError(f"label={label!r} names a column, but {str(path)!r} has no header "
-                             f"row; pass the column index instead")
-        if label not in columns:
-            raise ValueError(f"label column {label!r} not found in {str(path)!r}; its columns "
-                             f"are {columns}")
-        li = columns.index(label)
-    elif isinstance(label, (int, np.integer)) and not isinstance(label, bool):
-        if not -ncols <= label < ncols:
-            raise ValueError(f"label column index {label} is out of range for {str(path)!r}, "
-                             f"which has {ncols} columns")
-        li = int(label) % ncols
-    else:
-        raise TypeError(f"label must be a column index, a column name or None, got {label!r}")
+    li = _label_index(label, columns, header, ncols, shown)
     feat = [j for j in range(ncols) if j != li]
     if not feat:
         raise ValueError(f"{str(path)!r} has no feature columns besides the label column")
@@ -140,10 +261,11 @@ def _read_csv(path, label=-1, header="auto", delimiter=","):
     except ValueError:
         ok = False
     if not ok:
-        return _read_csv_slow(path, delimiter, header, ncols, li, feat, columns)
-    X = np.ascontiguousarray(A[:, feat])
-    y = None if li is None else A[:, li].astype(np.int64)
-    return X, y, None, columns
+        X, y, classes = _read_csv_slow(path, delimiter, header, ncols, li, feat, columns)
+    else:
+        X = np.ascontiguousarray(A[:, feat])
+        y, classes = (None if li is None else A[:, li].astype(np.int64)), None
+    return CSVTable(X, y, classes, columns, bool(header), li, delimiter)
 
 
 def _read_csv_slow(path, delimiter, header, ncols, li, feat, columns):
@@ -167,9 +289,12 @@ def _read_csv_slow(path, delimiter, header, ncols, li, feat, columns):
                 try:
                     v = float(cell)
                 except ValueError:
-                    raise ValueError(f"{str(path)!r}, line {line}, column {j + 1} "
-                                     f"({columns[j]!r}): cannot read {cell!r} as a number"
-                                     ) from None
+                    hint = (" (a decimal comma? write decimals with a point)"
+                            if _is_number(cell.replace(",", ".")) else "")
+                    raise TextCellError(f"{str(path)!r}, line {line}, column {j + 1} "
+                                        f"({columns[j]!r}): cannot read {cell!r} as a "
+                                        f"number{hint}", column=columns[j] if header else j
+                                        ) from None
                 if not math.isfinite(v):
                     raise ValueError(f"{str(path)!r}, line {line}, column {j + 1} "
                                      f"({columns[j]!r}): non-finite value {cell!r}")
@@ -179,35 +304,39 @@ def _read_csv_slow(path, delimiter, header, ncols, li, feat, columns):
             if li is not None:
                 cell = row[li].strip()
                 if not cell:
-                    raise ValueError(f"{str(path)!r}, line {line}, column {li + 1} "
+                    raise LabelError(f"{str(path)!r}, line {line}, column {li + 1} "
                                      f"({columns[li]!r}): empty label")
                 labels.append(cell)
     if not X:
-        raise ValueError(f"{str(path)!r} has a header but no data rows")
+        raise ValueError(f"{str(path)!r} has a header row ({', '.join(columns)[:200]}) but no "
+                         f"data rows")
     X = np.array(X, dtype=np.float64)
     if li is None:
-        return X, None, None, columns
+        return X, None, None
     where = lambda i: f"{str(path)!r}, line {lines[i]}, column {columns[li]!r}"  # noqa: E731
     if all(_is_number(c) for c in labels):
-        return X, _labels_from_numbers(np.array(labels, dtype=np.float64), where), None, columns
+        return X, _labels_from_numbers(np.array(labels, dtype=np.float64), where), None
     # Text labels: classes in sorted order, so the same file always gives the same indices.
     names, y = np.unique(np.array(labels), return_inverse=True)
-    return X, y.astype(np.int64), tuple(str(s) for s in names), columns
+    return X, y.astype(np.int64), tuple(str(s) for s in names)
 
 
-def load_csv(path, label=-1, header="auto", delimiter=","):
+def load_csv(path, label="auto", header="auto", delimiter="auto"):
     """Read a CSV file of numbers into features ``X`` and integer labels ``y``.
 
     Parameters
     ----------
     path : str or Path
-    label : int, str or None, default -1
-        The label column: an index (negative counts from the end), a column name (needs a
-        header), or ``None`` for a file without labels (``y`` is then ``None``).
+    label : int, str, "auto" or None, default "auto"
+        The label column: an index (0-based; negative counts from the end), a column name
+        (needs a header), ``"auto"`` for the one column named ``label``, ``target``, ``class``
+        or ``y`` (any case, plurals too) if the header has exactly one, else the last column,
+        or ``None`` for a file without labels (``y`` is then ``None``).
     header : bool or "auto", default "auto"
         Whether the first row holds column names. ``"auto"``: yes if a cell of the first row is
         text where the second row holds a number.
-    delimiter : str, default ","
+    delimiter : str or "auto", default "auto"
+        ``"auto"`` sniffs it (:func:`sniff_delimiter`): comma, semicolon, tab or bar.
 
     Returns
     -------
@@ -223,6 +352,10 @@ def load_csv(path, label=-1, header="auto", delimiter=","):
         A cell that is not a finite number (naming its line and column), a row with the wrong
         number of cells, an unknown label column, a non-integer numeric label.
 
+    See Also
+    --------
+    read_csv : the same, with the column names, class names and the label column found.
+
     Examples
     --------
     >>> import tempfile, os
@@ -233,8 +366,25 @@ def load_csv(path, label=-1, header="auto", delimiter=","):
     (array([[1.5, 0.2],
            [4.5, 1.5]]), array([0, 1]))
     """
-    X, y, _, _ = _read_csv(path, label=label, header=header, delimiter=delimiter)
-    return X, y
+    t = _read_csv(path, label=label, header=header, delimiter=delimiter)
+    return t.X, t.y
+
+
+def read_csv(path, label="auto", header="auto", delimiter="auto"):
+    """Read a CSV file as :func:`load_csv` does, and say what was found: a :class:`CSVTable`
+    with the features, the labels, the class names of text labels, the column names, whether
+    there was a header, the label column's index and the delimiter.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "wine.csv")
+    >>> _ = open(path, "w").write("target;alcohol;ash\\n0;14.2;2.4\\n1;13.2;2.1\\n")
+    >>> t = read_csv(path)
+    >>> t.label_name, t.feature_names, t.delimiter, t.y
+    ('target', ['alcohol', 'ash'], ';', array([0, 1]))
+    """
+    return _read_csv(path, label=label, header=header, delimiter=delimiter)
 
 
 # -- NPZ ------------------------------------------------------------------------------------------
@@ -418,6 +568,17 @@ def load_mnist_idx(images_path, labels_path, dtype=np.float64):
     ValueError
         What :func:`read_idx` raises, images that are not 2-D or more per sample, labels that
         are not 1-D integers, or different numbers of images and labels.
+
+    Examples
+    --------
+    >>> import os, struct, tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> images, labels = os.path.join(d, "images-idx3-ubyte"), os.path.join(d, "labels-idx1-ubyte")
+    >>> _ = open(images, "wb").write(struct.pack(">IIII", 0x803, 2, 2, 2) + bytes(range(8)))
+    >>> _ = open(labels, "wb").write(struct.pack(">II", 0x801, 2) + bytes([7, 1]))
+    >>> load_mnist_idx(images, labels)
+    (array([[0., 1., 2., 3.],
+           [4., 5., 6., 7.]]), array([7, 1]))
     """
     images, labels = read_idx(images_path), read_idx(labels_path)
     if images.ndim < 2:
@@ -589,6 +750,19 @@ def load_cifar10(folder, dtype=np.float32):
         A python batch asks to import anything beyond NumPy arrays.
     ValueError
         A damaged batch: wrong record size, wrong shapes, labels outside 0..9.
+
+    Examples
+    --------
+    A folder in the binary version's layout, with one record per batch:
+
+    >>> import os, tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> for k, name in enumerate(["data_batch_1", "data_batch_2", "data_batch_3",
+    ...                           "data_batch_4", "data_batch_5", "test_batch"]):
+    ...     _ = open(os.path.join(d, name + ".bin"), "wb").write(bytes([k]) + bytes(3072))
+    >>> X_train, y_train, X_test, y_test = load_cifar10(d)
+    >>> X_train.shape, y_train.tolist(), X_test.shape, CIFAR10_CLASSES[int(y_test[0])]
+    ((5, 3072), [0, 1, 2, 3, 4], (1, 3072), 'dog')
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -632,6 +806,12 @@ class Dataset:
         The name or path it was loaded from.
     classes : tuple of str
         Class names; label ``k`` is ``classes[k]``.
+    feature_names : list of str or None
+        The features' column names, for a CSV file with a header.
+    label_name : str or None
+        The label column's name, for a CSV file (``"1"``, ``"2"``, ... without a header).
+    columns : list of str or None
+        All of a CSV file's column names.
     """
 
     X_train: np.ndarray
@@ -640,13 +820,18 @@ class Dataset:
     y_test: np.ndarray
     name: str
     classes: tuple
+    feature_names: object = None
+    label_name: object = None
+    columns: object = None
 
     @property
     def n_features(self):
+        """Features per sample, ``D``."""
         return self.X_train.shape[1]
 
     @property
     def n_classes(self):
+        """The number of classes, ``len(classes)``."""
         return len(self.classes)
 
     def __repr__(self):
@@ -720,10 +905,12 @@ def _load_path(p, seed, test_fraction, kw):
     if suffix in (".csv", ".tsv", ".txt"):
         if suffix == ".tsv":
             kw.setdefault("delimiter", "\t")
-        X, y, names, _ = _read_csv(p, **kw)
-        if y is None:
+        t = _read_csv(p, **kw)
+        if t.y is None:
             raise ValueError(f"{name!r}: a data set for training needs a label column")
-        return _split(X, y, name, names, seed, test_fraction)
+        ds = _split(t.X, t.y, name, t.classes, seed, test_fraction)
+        ds.columns, ds.label_name, ds.feature_names = t.columns, t.label_name, t.feature_names
+        return ds
     if suffix == ".npz":
         x_key, y_key = kw.pop("x_key", "X"), kw.pop("y_key", "y")
         if kw:
@@ -768,7 +955,8 @@ def load(name_or_path, *, seed=0, test_fraction=0.2, **kw):
         ``y_test`` keep their own splits (MNIST-1D keeps the package's generator seed too).
     **kw
         Passed on: to a toy generator (``n``, ``noise``, ``classes``), to ``mnist`` (``n``), to
-        :func:`load_csv` (``label``, ``header``, ``delimiter``), :func:`load_npz` (``x_key``,
+        :func:`load_csv` (``label``, ``header``, ``delimiter``; the label column
+        is found as ``label="auto"`` says unless given), :func:`load_npz` (``x_key``,
         ``y_key``), :func:`load_mnist_idx` / :func:`load_cifar10` (``dtype``), and
         ``labels_path`` for a lone IDX images file.
 

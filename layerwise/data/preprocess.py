@@ -61,7 +61,12 @@ class Standardizer:
     """
 
     def fit(self, X):
-        """Learn ``mean_`` and ``scale_`` from ``X`` (the training split); returns ``self``."""
+        """Learn ``mean_`` and ``scale_`` from ``X`` (the training split); returns ``self``.
+
+        >>> s = Standardizer().fit(np.array([[1.0, 5.0], [3.0, 5.0]]))
+        >>> s.mean_, s.scale_  # a constant column keeps scale 1
+        (array([2., 5.]), array([1., 1.]))
+        """
         X = _as_2d_float(X)
         if X.shape[0] == 0:
             raise ValueError(f"cannot fit on 0 samples, got X of shape {X.shape}")
@@ -87,16 +92,32 @@ class Standardizer:
         return X
 
     def transform(self, X):
-        """Return ``(X - mean_) / scale_`` in the dtype of ``X`` (float64 for integers)."""
+        """Return ``(X - mean_) / scale_`` in the dtype of ``X`` (float64 for integers).
+
+        >>> Standardizer().fit(np.array([[0.0], [2.0]])).transform(np.array([[1.0], [3.0]]))
+        array([[0.],
+               [2.]])
+        """
         X = self._check(X)
         return ((X - self.mean_) / self.scale_).astype(X.dtype, copy=False)
 
     def fit_transform(self, X):
-        """``fit(X)`` then ``transform(X)``."""
+        """``fit(X)`` then ``transform(X)``.
+
+        >>> Standardizer().fit_transform(np.array([[0.0], [2.0]]))
+        array([[-1.],
+               [ 1.]])
+        """
         return self.fit(X).transform(X)
 
     def inverse_transform(self, X):
-        """Undo :meth:`transform`: ``X * scale_ + mean_``."""
+        """Undo :meth:`transform`: ``X * scale_ + mean_``.
+
+        >>> s = Standardizer().fit(np.array([[0.0], [2.0]]))
+        >>> s.inverse_transform(np.array([[-1.0], [1.0]]))
+        array([[0.],
+               [2.]])
+        """
         X = self._check(X)
         return (X * self.scale_ + self.mean_).astype(X.dtype, copy=False)
 

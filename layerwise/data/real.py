@@ -48,17 +48,32 @@ def digits():
 
 
 def iris():
-    """Fisher's iris flowers: ``X`` (150, 4) in cm, ``y`` 0..2 (setosa, versicolor, virginica)."""
+    """Fisher's iris flowers: ``X`` (150, 4) in cm, ``y`` 0..2 (setosa, versicolor, virginica).
+
+    >>> X, y = iris()
+    >>> X.shape, np.bincount(y).tolist()
+    ((150, 4), [50, 50, 50])
+    """
     return _sklearn("load_iris", "iris")
 
 
 def wine():
-    """The UCI wine recognition set: ``X`` (178, 13) chemical measurements, ``y`` 0..2."""
+    """The UCI wine recognition set: ``X`` (178, 13) chemical measurements, ``y`` 0..2.
+
+    >>> X, y = wine()
+    >>> X.shape, np.bincount(y).tolist()
+    ((178, 13), [59, 71, 48])
+    """
     return _sklearn("load_wine", "wine")
 
 
 def breast_cancer():
-    """The Wisconsin breast cancer set: ``X`` (569, 30), ``y`` 0 (malignant) / 1 (benign)."""
+    """The Wisconsin breast cancer set: ``X`` (569, 30), ``y`` 0 (malignant) / 1 (benign).
+
+    >>> X, y = breast_cancer()
+    >>> X.shape, np.bincount(y).tolist()
+    ((569, 30), [212, 357])
+    """
     return _sklearn("load_breast_cancer", "breast_cancer")
 
 

@@ -29,7 +29,15 @@ def _per_class(n, classes):
 
 
 def spiral(n=300, classes=3, noise=0.2, seed=None):
-    """cs231n's spiral: ``classes`` arms, radius 0..1, angle spread by ``noise``."""
+    """cs231n's spiral: ``classes`` arms, radius 0..1, angle spread by ``noise``.
+
+    ``noise`` is the standard deviation of the angle, in radians. Returns ``(X, y)`` as the
+    module says.
+
+    >>> X, y = spiral(n=300, classes=3, seed=0)
+    >>> X.shape, np.bincount(y).tolist(), bool(np.abs(X).max() <= 1.5)
+    ((300, 2), [100, 100, 100], True)
+    """
     _check(n, classes, noise)
     rng = np.random.default_rng(seed)
     X, y = [], []
@@ -42,7 +50,17 @@ def spiral(n=300, classes=3, noise=0.2, seed=None):
 
 
 def circles(n=300, noise=0.1, factor=0.5, seed=None):
-    """Two concentric circles: class 0 outside (radius 1), class 1 inside (radius ``factor``)."""
+    """Two concentric circles: class 0 outside (radius 1), class 1 inside (radius ``factor``).
+
+    ``noise`` is the standard deviation of the Gaussian noise added to each point.
+    ``factor`` (default 0.5) is the inner circle's radius. Returns ``(X, y)`` as the module
+    says.
+
+    >>> X, y = circles(n=200, noise=0.0, seed=0)
+    >>> r = np.hypot(X[:, 0], X[:, 1])
+    >>> bool(np.allclose(r[y == 0], 1.0)), bool(np.allclose(r[y == 1], 0.5))
+    (True, True)
+    """
     _check(n, 2, noise)
     rng = np.random.default_rng(seed)
     m0, m1 = _per_class(n, 2)
@@ -53,7 +71,16 @@ def circles(n=300, noise=0.1, factor=0.5, seed=None):
 
 
 def xor(n=300, noise=0.1, seed=None):
-    """Points in the square [-1, 1]^2, labelled by whether x and y share a sign."""
+    """Points in the square [-1, 1]^2, labelled by whether x and y share a sign: class 0 where
+    they do, class 1 where they do not (no line separates the classes).
+
+    ``noise`` is the standard deviation of the Gaussian noise added to each point. Returns
+    ``(X, y)`` as the module says.
+
+    >>> X, y = xor(n=100, noise=0.0, seed=0)
+    >>> bool(np.all((np.sign(X[:, 0]) != np.sign(X[:, 1])) == (y == 1)))
+    True
+    """
     _check(n, 2, noise)
     rng = np.random.default_rng(seed)
     m0, m1 = _per_class(n, 2)
@@ -70,7 +97,14 @@ def xor(n=300, noise=0.1, seed=None):
 
 
 def gaussians(n=300, classes=2, noise=0.5, seed=None):
-    """``classes`` Gaussian blobs with centres evenly spaced on a circle of radius 2."""
+    """``classes`` Gaussian blobs with centres evenly spaced on a circle of radius 2.
+
+    ``noise`` is the standard deviation of each blob. Returns ``(X, y)`` as the module says.
+
+    >>> X, y = gaussians(n=400, classes=4, noise=0.1, seed=0)
+    >>> np.round(X[y == 0].mean(axis=0), 1) + 0.0
+    array([2., 0.])
+    """
     _check(n, classes, noise)
     rng = np.random.default_rng(seed)
     X, y = [], []
@@ -82,7 +116,15 @@ def gaussians(n=300, classes=2, noise=0.5, seed=None):
 
 
 def moons(n=300, noise=0.1, seed=None):
-    """Two interleaving half circles (scikit-learn's ``make_moons`` shape)."""
+    """Two interleaving half circles (scikit-learn's ``make_moons`` shape).
+
+    ``noise`` is the standard deviation of the Gaussian noise added to each point. Returns
+    ``(X, y)`` as the module says.
+
+    >>> X, y = moons(n=100, seed=0)
+    >>> X.shape, np.bincount(y).tolist()
+    ((100, 2), [50, 50])
+    """
     _check(n, 2, noise)
     rng = np.random.default_rng(seed)
     m0, m1 = _per_class(n, 2)

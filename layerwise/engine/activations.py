@@ -3,9 +3,7 @@
 Each entry maps a name to an :class:`ActivationFn`, holding
 
 * ``f(x, out)``: the function, written to ``out`` (which may be ``x`` itself, to work in place);
-* ``df(x, y)``: the local derivative f'(x), given the input ``x`` and output ``y = f(x)``; an entry
-  whose derivative needs only ``y`` (sigmoid, tanh, relu) sets ``needs_input=False`` so the layer can
-  drop ``x`` and compute in place;
+* ``df(x, y)``: the local derivative f'(x), given the input ``x`` and output ``y = f(x)``;
 * the properties the seed discusses: output ``range``, ``zero_centered``, ``saturates``.
 
 Everything here is stable for any finite input: no overflow warnings at +-1e4.
@@ -38,7 +36,6 @@ class ActivationFn:
     range: tuple
     zero_centered: bool
     saturates: bool
-    needs_input: bool  # does df need x (True) or is y enough (False)?
     formula: str
 
 
@@ -132,28 +129,28 @@ ACTIVATIONS: dict[str, ActivationFn] = {
     a.name: a
     for a in [
         ActivationFn("identity", _identity, lambda x, y: xp.ones_like(y),
-                     (-math.inf, math.inf), True, False, False, "f(x) = x"),
+                     (-math.inf, math.inf), True, False, "f(x) = x"),
         ActivationFn("sigmoid", sigmoid, lambda x, y: y * (1.0 - y),
-                     (0.0, 1.0), False, True, False, "f(x) = 1 / (1 + e^-x)"),
+                     (0.0, 1.0), False, True, "f(x) = 1 / (1 + e^-x)"),
         ActivationFn("tanh", _tanh, lambda x, y: 1.0 - y * y,
-                     (-1.0, 1.0), True, True, False, "f(x) = tanh(x) = 2 sigmoid(2x) - 1"),
+                     (-1.0, 1.0), True, True, "f(x) = tanh(x) = 2 sigmoid(2x) - 1"),
         ActivationFn("relu", _relu, lambda x, y: (y > 0).astype(y.dtype),
-                     (0.0, math.inf), False, False, False, "f(x) = max(0, x)"),
+                     (0.0, math.inf), False, False, "f(x) = max(0, x)"),
         ActivationFn("leaky_relu", _leaky_relu,
                      lambda x, y: xp.where(y > 0, 1.0, LEAKY_SLOPE).astype(y.dtype),
-                     (-math.inf, math.inf), False, False, False,
+                     (-math.inf, math.inf), False, False,
                      f"f(x) = x if x >= 0 else {LEAKY_SLOPE} x"),
         # ELU's slope from x, not as y + 1: that would round e^x to 0 below x = -37
         ActivationFn("elu", _elu,
                      lambda x, y: xp.where(x > 0, 1.0, xp.exp(xp.minimum(x, 0))).astype(y.dtype),
-                     (-1.0, math.inf), False, True, True, "f(x) = x if x > 0 else e^x - 1"),
+                     (-1.0, math.inf), False, True, "f(x) = x if x > 0 else e^x - 1"),
         ActivationFn("softplus", softplus, lambda x, y: sigmoid(x),
-                     (0.0, math.inf), False, False, True, "f(x) = log(1 + e^x)"),
+                     (0.0, math.inf), False, False, "f(x) = log(1 + e^x)"),
         ActivationFn("gelu", _gelu, _d_gelu,
-                     (-0.1701, math.inf), False, False, True,  # min -0.170041 at x = -0.75
+                     (-0.1701, math.inf), False, False,  # min -0.170041 at x = -0.75
                      "f(x) = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))"),
         ActivationFn("silu", _silu, _d_silu,
-                     (-0.28, math.inf), False, False, True, "f(x) = x sigmoid(x)"),
+                     (-0.28, math.inf), False, False, "f(x) = x sigmoid(x)"),
     ]
 }
 

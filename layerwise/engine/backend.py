@@ -5,10 +5,7 @@ library (CuPy) can stand in for it by changing this file alone.
 """
 import numpy as xp
 
-__all__ = ["xp", "DEFAULT_DTYPE", "as_dtype"]
-
-#: What PyTorch trains in; pass ``dtype=numpy.float64`` everywhere for checks.
-DEFAULT_DTYPE = xp.float32
+__all__ = ["xp", "as_dtype"]
 
 _FLOAT_DTYPES = (xp.float32, xp.float64)
 

@@ -22,7 +22,7 @@ def numerical_gradient(f, x, h=1e-5):
     """Central-difference gradient of the scalar ``f()`` with respect to array ``x``, which is
     perturbed in place and restored."""
     grad = np.zeros(x.shape, dtype=np.float64)
-    # index by position: a parameter may be a strided view (see Sequential._bind_views)
+    # index by position: a parameter may be a strided view (see engine.params.ParameterStore)
     for i in np.ndindex(x.shape):
         old = x[i]
         x[i] = old + h

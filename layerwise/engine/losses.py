@@ -275,16 +275,9 @@ def regularization(net, reg, reg_type="l2"):
         raise ValueError(f"regularization strength must be a finite number >= 0, got {reg!r}")
     if reg == 0:
         return 0.0
-    views = getattr(net, "_step_views", None)
-    if views is not None and views[0] is net.flat_params:
-        _, w, g, tmp, cache = views
-        if cache[0] != reg:
-            # reg as an array of w's dtype: the same product as the Python float, a cheaper call
-            cache[:] = reg, xp.asarray(reg, w.dtype)
-        reg_w = cache[1]
-    else:
-        w, g = net.flat_params[net.weight_slice], net.flat_grads[net.weight_slice]
-        tmp, reg_w = xp.empty_like(w), xp.asarray(reg, w.dtype)
+    store = net.store
+    w, g, tmp, reg_w = (store.weight_params, store.weight_grads, store.weight_scratch,
+                        store.scalar(reg))
     if reg_type == "l2":
         g += xp.multiply(w, reg_w, tmp)
     else:
@@ -296,7 +289,7 @@ def penalty(net, reg, reg_type="l2"):
     """The regularization loss alone, without touching gradients."""
     if reg == 0:
         return 0.0
-    return _penalty_of(net.flat_params[net.weight_slice], reg, reg_type)
+    return _penalty_of(net.store.weight_params, reg, reg_type)
 
 
 def _penalty_of(w, reg, reg_type):

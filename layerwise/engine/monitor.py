@@ -13,11 +13,10 @@
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from .layers import Activation, Maxout, PReLU
-
-_UNIT_LAYERS = (Activation, PReLU, Maxout)
 
 
 def forward_probe(net, X):
@@ -30,8 +29,8 @@ def forward_probe(net, X):
     units, h, last = {}, X, len(net.layers) - 1
     for i, layer in enumerate(net.layers):
         out = layer.forward(h, train=False)
-        if i < last and isinstance(layer, _UNIT_LAYERS):
-            units[i] = (out if isinstance(layer, Maxout) else h, out)
+        if i < last and layer.has_units:
+            units[i] = (layer.unit_input(h, out), out)
         h = out
     return h, units
 
@@ -78,9 +77,10 @@ def saturation_fraction(net, X, tail=0.05) -> dict:
     either end of the output range (scaled to [0, 1]). Returns ``{layer index: fraction}``."""
     out = {}
     for i, (_, y) in hidden_activations(net, X).items():
-        layer = net.layers[i]
-        if isinstance(layer, Activation) and layer.name in ("sigmoid", "tanh"):
-            lo, hi = layer.fn.range
+        fn = getattr(net.layers[i], "fn", None)
+        # the units that saturate in two flat tails: a bounded range (sigmoid, tanh)
+        if fn is not None and fn.saturates and all(map(math.isfinite, fn.range)):
+            lo, hi = fn.range
             u = (y - lo) / (hi - lo)
             out[i] = float(((u < tail) | (u > 1 - tail)).mean())
     return out

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 
+import copy
+
 from . import activations as act
 from .backend import as_dtype, xp
 from .init import default_init, INITS
-from .layers import Activation, Dense, Dropout, Layer, Maxout, PReLU, layer_from_config
+from .layers import LAYER_TYPES, Activation, Dense, Layer, PReLU, layer_from_config
+from .params import ParameterStore
 
 
 _ONES = {}
@@ -31,6 +34,28 @@ def _ones(n, dtype):
         ones = _ONES[(n, dtype)] = xp.ones(n, dtype)
         ones.flags.writeable = False
     return ones
+
+
+def predicted_classes(scores):
+    """The classification rule, the one definition of it: the index of the highest score for
+    several outputs; for a single output, 1 where the score is positive (the seed's binary
+    classifiers: sigmoid(score) > 0.5, or the SVM's side of the margin), else 0.
+
+    >>> import numpy as np
+    >>> predicted_classes(np.array([[0.1, 2.0, -1.0]]))
+    array([1])
+    >>> predicted_classes(np.array([[-0.5], [3.0]]))
+    array([0, 1])
+    """
+    if scores.shape[-1] == 1:
+        return (scores[..., 0] > 0).astype(xp.int64)
+    return scores.argmax(axis=-1)
+
+
+def depth_name(depth: int) -> str:
+    """The seed's name for a net with ``depth`` weight layers: "2-layer network" (the input
+    layer is not counted)."""
+    return f"{depth}-layer network"
 
 
 def check_input(X, in_features, dtype):
@@ -76,10 +101,16 @@ def _check_widths(layers):
 class Sequential:
     """Layers applied in order; the container for any feed-forward stack.
 
-    All parameters live in one flat vector (``flat_params``) and all gradients in another
-    (``flat_grads``); each layer's ``weight``/``bias`` are views into them. Weights come first
-    and biases after, so weight decay touches one contiguous slice (``weight_slice``) and an
-    optimizer step is a handful of array operations, however many layers there are.
+    The network owns one :class:`~layerwise.engine.params.ParameterStore` (``store``): every
+    parameter in one flat vector (``flat_params``), every gradient in another (``flat_grads``),
+    each layer's ``weight``/``bias`` a view into them. Weights come first and biases after, so
+    weight decay touches one contiguous slice (``weight_slice``) and an optimizer step is a
+    handful of array operations, however many layers there are.
+
+    A layer belongs to one network only: passing a layer that is already in a network raises
+    ``ValueError`` (``layer.copy()`` gives an independent copy). ``copy.copy`` and
+    ``copy.deepcopy`` of a network both give an independent network with its own store; pickle
+    and joblib round trips give one that trains.
 
     Parameters
     ----------
@@ -92,13 +123,19 @@ class Sequential:
     TypeError
         For an argument that is not a layerwise Layer.
     ValueError
-        For no layers, layers whose widths do not chain, or parameters that differ in dtype.
+        For no layers, layers whose widths do not chain, parameters that differ in dtype, or a
+        layer that already belongs to a network.
 
     >>> import numpy as np
     >>> net = Sequential(Dense(2, 3, rng=np.random.default_rng(0)), Activation("tanh"), Dense(3, 1))
     >>> net(np.zeros((4, 2))).shape, net.depth, net.num_params
     ((4, 1), 2, 13)
     """
+
+    #: Names of the classes (one per output; two for a single-output net) and of the inputs,
+    #: when known: :func:`layerwise.load` sets them from the file, :func:`layerwise.save` keeps them.
+    class_names = None
+    feature_names = None
 
     def __init__(self, *layers: Layer):
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
@@ -108,78 +145,57 @@ class Sequential:
                 raise TypeError(f"layer {i} must be a layerwise Layer, got {type(layer).__name__}")
         if not layers:
             raise ValueError("a network needs at least one layer, got none")
+        for i, layer in enumerate(layers):
+            if layer.store is not None:
+                raise ValueError(f"layer {i} ({layer!r}) already belongs to a network; a layer "
+                                 "can be in one network only. Pass layer.copy() for an "
+                                 "independent copy")
+            if any(other is layer for other in layers[:i]):
+                raise ValueError(f"layer {i} ({layer!r}) appears twice; each position needs a "
+                                 "layer of its own")
         _check_widths(layers)
         self.layers = list(layers)
-        self._flatten()
-
-    # -- parameters in one vector -----------------------------------------------------------
-    def _flatten(self):
-        entries = [(f"{i}.{name}", layer, name)
+        entries = [(f"{i}.{name}", getattr(layer, name))
                    for i, layer in enumerate(self.layers) for name in layer.param_names]
-        # weights (2-D, regularized) first, then the rest (biases, PReLU slopes)
-        entries.sort(key=lambda e: 0 if getattr(e[1], e[2]).ndim == 2 else 1)
-        dtypes = {getattr(layer, name).dtype for _, layer, name in entries}
+        dtypes = {p.dtype for _, p in entries}
         if len(dtypes) > 1:
             raise ValueError(f"all parameters must share one dtype, got {sorted(map(str, dtypes))}")
         self.dtype = dtypes.pop() if dtypes else xp.dtype(xp.float32)
-        total = sum(getattr(layer, name).size for _, layer, name in entries)
-        self.flat_params = xp.zeros(total, dtype=self.dtype)
-        self.flat_grads = xp.zeros(total, dtype=self.dtype)
-        self._slots, offset, n_weights = {}, 0, 0
-        initial = {}
-        for key, layer, name in entries:
-            p = initial[key] = getattr(layer, name)
-            self._slots[key] = (layer, name, offset, p.shape)
-            offset += p.size
-            if p.ndim == 2:
-                n_weights = offset
-        self.weight_slice = slice(0, n_weights)
-        self._bind_views()
-        for key, (layer, name, _, _) in self._slots.items():
-            getattr(layer, name)[...] = initial[key]
+        self.store = ParameterStore([(k, p.shape) for k, p in entries], self.dtype)
+        for i, layer in enumerate(self.layers):
+            layer._attach(self.store, i)
         # the first layer holding parameters (a PReLU may come before any Dense): no layer below
         # it needs an input gradient. Computed once: a small net's step counts microseconds
         self._first_param_index = next((i for i, l in enumerate(self.layers) if l.param_names), 0)
-        self._names = sorted(self._slots, key=lambda k: (int(k.split(".")[0]), k.split(".")[1]
-                                                         != "weight"))
 
-    def _bind_views(self):
-        """Point every layer's parameters and gradients at their slices of the flat vectors.
+    # -- parameters, in the store ---------------------------------------------------------------
+    @property
+    def flat_params(self):
+        """Every parameter in one vector (weights first); write into it, never rebind it."""
+        return self.store.params
 
-        A weight matrix keeps the shape ``(out, in)`` (one neuron per row, as the seed and
-        PyTorch have it) but is laid out in memory as its transpose ``(in, out)``, column-major
-        for ``(out, in)``: ``x @ W.T`` and ``dW^T = x^T @ dout`` are then plain products of
-        row-major matrices, which OpenBLAS runs about 20% faster here than the transposed forms.
-        """
-        for layer, name, offset, shape in self._slots.values():
-            size = int(xp.prod(shape))
-            views = [flat[offset:offset + size] for flat in (self.flat_params, self.flat_grads)]
-            if len(shape) == 2:
-                views = [v.reshape(shape[::-1]).T for v in views]
-            else:
-                views = [v.reshape(shape) for v in views]
-            setattr(layer, name, views[0])
-            layer.grads[name] = views[1]
-        # the regularized slice of both vectors, as views made once, and a scratch vector of
-        # its size: the penalty is applied on every step (see losses.regularization)
-        self._step_views = (self.flat_params, self.flat_params[self.weight_slice],
-                            self.flat_grads[self.weight_slice],
-                            xp.empty(self.weight_slice.stop, self.dtype), [None, None])
+    @flat_params.setter
+    def flat_params(self, value):
+        self.store.assign_flat("params", value)
 
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state.pop("_step_views", None)  # views and scratch: rebuilt by __setstate__
-        return state
+    @property
+    def flat_grads(self):
+        """Every gradient of the last backward pass, laid out as :attr:`flat_params`."""
+        return self.store.grads
 
-    def __setstate__(self, state):
-        # pickle stores views as copies: re-link the layers to the (shared) flat vectors
-        self.__dict__.update(state)
-        self._bind_views()
+    @flat_grads.setter
+    def flat_grads(self, value):
+        self.store.assign_flat("grads", value)
+
+    @property
+    def weight_slice(self):
+        """Where the weights (the regularized parameters) lie in the flat vectors."""
+        return self.store.weight_slice
 
     def parameters(self):
         """``[(name, param, grad), ...]`` in state-dict order; arrays are live views."""
-        return [(k, getattr(self._slots[k][0], self._slots[k][1]),
-                 self._slots[k][0].grads[self._slots[k][1]]) for k in self._names]
+        store = self.store
+        return [(k, store.param(k), store.grad(k)) for k in store.keys]
 
     def weights(self):
         """The regularized parameters: every 2-D weight matrix (never biases)."""
@@ -187,29 +203,22 @@ class Sequential:
 
     def state_dict(self) -> dict:
         """Copies of the parameters, keyed as PyTorch's ``nn.Sequential`` keys them."""
-        return {k: p.copy() for k, p, _ in self.parameters()}
+        return self.store.state_dict()
 
     def gradients(self) -> dict:
         """Copies of the gradients of the last backward pass, keyed like :meth:`state_dict`."""
         return {k: g.copy() for k, _, g in self.parameters()}
 
     def load_state_dict(self, state: dict):
-        """Copy parameters in from ``state`` (NumPy or torch tensors), checking keys and shapes."""
-        state = {k: (v.detach().cpu().numpy() if hasattr(v, "detach") else xp.asarray(v))
-                 for k, v in state.items()}
-        missing = sorted(set(self._slots) - set(state))
-        extra = sorted(set(state) - set(self._slots))
-        if missing or extra:
-            raise ValueError(f"state dict does not match the network: missing keys {missing}, "
-                             f"unexpected keys {extra}")
-        # check every entry before copying any, so that a failed load leaves the network intact
-        for k, (layer, name, _, shape) in self._slots.items():
-            if tuple(state[k].shape) != tuple(shape):
-                raise ValueError(f"parameter {k!r} has shape {tuple(state[k].shape)}, "
-                                 f"the network expects {tuple(shape)}")
-        for k, (layer, name, _, shape) in self._slots.items():
-            getattr(layer, name)[...] = state[k]
+        """Copy parameters in from ``state`` (NumPy arrays or torch tensors), checking every key
+        and shape before copying any, so that a failed load leaves the network intact."""
+        self.store.load(state)
         return self
+
+    def __copy__(self):
+        # a shallow copy would share the layers and so the store: two names for one network,
+        # both training the same weights. A copy of a network is an independent network
+        return copy.deepcopy(self)
 
     # -- size, in the seed's terms ----------------------------------------------------------
     @property
@@ -257,7 +266,7 @@ class Sequential:
 
         n_weights = sum(p.size for p in self.weights())
         return "\n".join([
-            f"{self.depth}-layer network, input of {self.in_features} (the input layer is not "
+            f"{depth_name(self.depth)}, input of {self.in_features} (the input layer is not "
             f"counted)", line, fmt(head), line, *map(fmt, rows), line,
             f"neurons: {self.num_neurons:,}   parameters: {self.num_params:,} "
             f"({n_weights:,} weights + {self.num_params - n_weights:,} "
@@ -316,11 +325,9 @@ class Sequential:
         return dout
 
     def predict(self, X):
-        """Class index of the highest score (or of score > 0 for a single output)."""
-        scores = self.forward(X)
-        if scores.shape[-1] == 1:
-            return (scores[..., 0] > 0).astype(xp.int64)
-        return scores.argmax(axis=-1)
+        """Class index of the highest score (or of score > 0 for a single output): see
+        :func:`predicted_classes`."""
+        return predicted_classes(self.forward(X))
 
     # -- architecture as data ---------------------------------------------------------------
     def config(self) -> dict:
@@ -329,23 +336,52 @@ class Sequential:
         return {"class": "Sequential", "dtype": str(self.dtype),
                 "layers": [layer.config() for layer in self.layers]}
 
-    # -- model files ------------------------------------------------------------------------
-    def save(self, path, metadata=None):
-        """Save weights and architecture to a safetensors file, atomically
-        (:func:`layerwise.io.save`); read it back with :func:`layerwise.load`."""
-        from ..io.model import save
-
-        save(self, path, metadata)
-
+    # -- PyTorch ----------------------------------------------------------------------------
     def to_torch(self):
-        """An equivalent PyTorch ``nn.Sequential`` (:func:`layerwise.io.to_torch`)."""
-        from ..io.model import to_torch
+        """An equivalent ``torch.nn.Sequential``, with the same weights and the same outputs.
 
-        return to_torch(self)
+        Each layer gives its own module (:meth:`Layer.torch_module`): Dense is ``nn.Linear``;
+        each activation its ``torch.nn`` module (gelu is ``nn.GELU(approximate="tanh")``,
+        leaky_relu ``nn.LeakyReLU(0.01)``, identity ``nn.Identity``); PReLU
+        ``nn.PReLU(num_parameters)``; Dropout ``nn.Dropout(p)``. Maxout and GaussianNoise,
+        which torch lacks, become small modules whose parameters are named ``weight``/``bias``,
+        so the state dict keys are this network's keys. The module is returned in evaluation
+        mode, as this network's ``forward`` runs; call ``.train()`` to train it.
+
+        >>> torch = pytest.importorskip("torch")
+        >>> import numpy as np
+        >>> net = Network([3, 4, 2], activation="gelu", seed=0)
+        >>> model = net.to_torch()
+        >>> model
+        Sequential(
+          (0): Linear(in_features=3, out_features=4, bias=True)
+          (1): GELU(approximate='tanh')
+          (2): Linear(in_features=4, out_features=2, bias=True)
+        )
+        >>> x = np.ones((5, 3), np.float32)
+        >>> bool(np.allclose(model(torch.from_numpy(x)).detach().numpy(), net(x), atol=1e-6))
+        True
+        """
+        try:
+            import torch
+        except ImportError as e:
+            raise ImportError("exporting to PyTorch needs the package 'torch', which is not "
+                              "installed: pip install torch") from e
+        dtype = {xp.dtype(xp.float32): torch.float32,
+                 xp.dtype(xp.float64): torch.float64}[self.dtype]
+        model = torch.nn.Sequential(*[layer.torch_module(torch, dtype) for layer in self.layers])
+        model.load_state_dict({k: torch.from_numpy(v) for k, v in self.state_dict().items()})
+        return model.eval()
 
     def __repr__(self):
         inner = "\n".join(f"  ({i}): {layer!r}" for i, layer in enumerate(self.layers))
         return f"{type(self).__name__}(\n{inner}\n)"
+
+    def _repr_html_(self):
+        # a notebook shows the summary table and a diagram of the net instead of the repr
+        from .display import network_html
+
+        return network_html(self)
 
 
 class Network(Sequential):
@@ -404,21 +440,37 @@ class Network(Sequential):
         scheme = default_init(activation) if init == "auto" else init
         self.sizes = [int(s) for s in sizes]
         self.activation, self.dropout, self.init, self.maxout_k = activation, dropout, init, maxout_k
-        self._seed = seed if isinstance(seed, (int, type(None))) else None
 
-        layers = []
-        for fan_in, fan_out in zip(self.sizes[:-2], self.sizes[1:-1]):
-            if activation == "maxout":
-                layers.append(Maxout(fan_in, fan_out, maxout_k, scheme, dtype, rng))
-            else:
-                layers.append(Dense(fan_in, fan_out, scheme, dtype, rng))
-                layers.append(PReLU(fan_out, dtype=dtype) if activation == "prelu"
-                              else Activation(activation))
-            if dropout:
-                layers.append(Dropout(dropout, rng=rng.spawn(1)[0]))
-        # the output layer: class scores or a real-valued target, no activation
-        layers.append(Dense(self.sizes[-2], self.sizes[-1], scheme, dtype, rng))
+        layers = [LAYER_TYPES[cfg["type"]].from_config(
+                      {k: v for k, v in cfg.items() if k != "type"}, dtype,
+                      rng.spawn(1)[0] if cfg["type"] == "Dropout" else rng)
+                  for cfg in self.layer_plan(self.sizes, activation, dropout, maxout_k, scheme)]
         super().__init__(*layers)
+
+    @staticmethod
+    def layer_plan(sizes, activation="relu", dropout=0.0, maxout_k=2, init="he"):
+        """The layer configs of ``Network(sizes, activation, dropout, ...)``, in order, without
+        building anything (a model file's size is checked against it before loading).
+
+        >>> [c["type"] for c in Network.layer_plan([2, 3, 1], "tanh")]
+        ['Dense', 'Activation', 'Dense']
+        """
+        plan = []
+        for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1]):
+            if activation == "maxout":
+                plan.append({"type": "Maxout", "in_features": fan_in, "out_features": fan_out,
+                             "k": maxout_k, "init": init})
+            else:
+                plan.append({"type": "Dense", "in_features": fan_in, "out_features": fan_out,
+                             "init": init})
+                plan.append({"type": "PReLU", "num_parameters": fan_out} if activation == "prelu"
+                            else {"type": "Activation", "name": activation})
+            if dropout:
+                plan.append({"type": "Dropout", "p": dropout})
+        # the output layer: class scores or a real-valued target, no activation
+        plan.append({"type": "Dense", "in_features": sizes[-2], "out_features": sizes[-1],
+                     "init": init})
+        return plan
 
     def config(self):
         return {"class": "Network", "sizes": self.sizes, "activation": self.activation,

@@ -1,8 +1,9 @@
 """Optimizers with PyTorch's update formulas and defaults, and learning-rate schedules.
 
-An optimizer updates a network's parameters in place from its gradients. Because a
-:class:`~layerwise.engine.network.Sequential` keeps every parameter in one flat vector, each step is a
-few whole-vector array operations, whatever the number of layers.
+An optimizer updates a network's parameters in place from its gradients. It holds the network's
+:class:`~layerwise.engine.params.ParameterStore`, never an array taken from it, and because the
+store keeps every parameter in one flat vector, each step is a few whole-vector array
+operations, whatever the number of layers.
 
 Weight decay is not an optimizer option here: regularization belongs to the objective
 (:func:`layerwise.engine.losses.regularization`), which never touches biases.
@@ -30,28 +31,49 @@ def _check_lr(lr):
 
 
 class Optimizer:
-    """Base: holds the network's flat parameter and gradient vectors, and its state."""
+    """Base: holds the network's parameter store and the optimizer's own state.
 
-    defaults: dict = {}
+    ``copy.copy`` of an optimizer steps the same network with a copy of the state (its moment
+    vectors are its own); ``copy.deepcopy``, like pickling, copies the store with it.
+    """
 
     def __init__(self, net, lr):
-        self.params, self.grads = net.flat_params, net.flat_grads
+        store = getattr(net, "store", None)
+        if store is None:
+            raise TypeError(f"an optimizer is built on a layerwise network, got "
+                            f"{type(net).__name__}")
+        self.store = store
         self.lr = _check_lr(lr)
         self.base_lr = self.lr
         self.t = 0  # steps taken
-        self._tmp = xp.empty_like(self.params)
-        self._lr_cached = None  # (lr, lr as a 0-d array), see _lr_array
+
+    @property
+    def params(self):
+        """The flat parameter vector the optimizer updates (the store's, read on every step).
+        ``opt.params -= update`` works in place; assigning another array copies it in."""
+        return self.store.params
+
+    @params.setter
+    def params(self, value):
+        self.store.assign_flat("params", value)
+
+    @property
+    def grads(self):
+        return self.store.grads
 
     def step(self):
         raise NotImplementedError
 
     def _lr_array(self):
-        """``lr`` as a 0-d array of the parameters' dtype, kept until ``lr`` changes: the array
-        gives the same product as the Python float in a cheaper NumPy call."""
-        cached = self._lr_cached
-        if cached is None or cached[0] != self.lr:
-            cached = self._lr_cached = (self.lr, xp.asarray(self.lr, self.params.dtype))
-        return cached[1]
+        """``lr`` as a 0-d array of the parameters' dtype: the same product as the Python
+        float, in a cheaper NumPy call."""
+        return self.store.scalar(self.lr)
+
+    def __copy__(self):
+        new = object.__new__(type(self))
+        new.__dict__ = {k: (v.copy() if hasattr(v, "copy") and k in self._state_names else v)
+                        for k, v in self.__dict__.items()}
+        return new
 
     _state_names: tuple = ()
 
@@ -67,7 +89,7 @@ class Optimizer:
         self.t, self.lr, self.base_lr = int(state["t"]), float(state["lr"]), float(state["base_lr"])
         for name in self._state_names:
             value = state.get(name)
-            setattr(self, name, None if value is None else xp.array(value, dtype=self.params.dtype))
+            setattr(self, name, None if value is None else xp.array(value, dtype=self.store.dtype))
         return self
 
 
@@ -90,7 +112,7 @@ class SGD(Optimizer):
         self.velocity = None
 
     def step(self):
-        g, tmp = self.grads, self._tmp
+        g, tmp = self.store.grads, self.store.scratch
         self.t += 1
         if self.momentum:
             if self.velocity is None:
@@ -105,7 +127,7 @@ class SGD(Optimizer):
             else:
                 g = self.velocity
         xp.multiply(g, self._lr_array(), tmp)  # `out` positionally: a cheaper call
-        self.params -= tmp
+        self.store.params -= tmp
 
 
 class Momentum(SGD):
@@ -133,7 +155,7 @@ class Adagrad(Optimizer):
         self.sum = xp.full_like(self.params, initial_accumulator_value)
 
     def step(self):
-        g, tmp = self.grads, self._tmp
+        g, tmp = self.store.grads, self.store.scratch
         self.t += 1
         xp.multiply(g, g, out=tmp)
         self.sum += tmp
@@ -141,7 +163,7 @@ class Adagrad(Optimizer):
         tmp += self.eps
         xp.divide(g, tmp, out=tmp)
         tmp *= self.lr
-        self.params -= tmp
+        self.store.params -= tmp
 
 
 class RMSprop(Optimizer):
@@ -156,7 +178,7 @@ class RMSprop(Optimizer):
         self.buffer = xp.zeros_like(self.params) if momentum else None
 
     def step(self):
-        g, tmp = self.grads, self._tmp
+        g, tmp = self.store.grads, self.store.scratch
         self.t += 1
         self.square_avg *= self.alpha
         xp.multiply(g, g, out=tmp)
@@ -171,7 +193,7 @@ class RMSprop(Optimizer):
             xp.multiply(self.buffer, self.lr, out=tmp)
         else:
             tmp *= self.lr
-        self.params -= tmp
+        self.store.params -= tmp
 
 
 class Adam(Optimizer):
@@ -191,7 +213,7 @@ class Adam(Optimizer):
         self.v = xp.zeros_like(self.params)
 
     def step(self):
-        g, tmp = self.grads, self._tmp
+        g, tmp = self.store.grads, self.store.scratch
         self.t += 1
         b1, b2 = self.beta1, self.beta2
         self.m *= b1
@@ -206,11 +228,33 @@ class Adam(Optimizer):
         tmp += self.eps
         xp.divide(self.m, tmp, out=tmp)
         tmp *= self.lr / (1 - b1 ** self.t)
-        self.params -= tmp
+        self.store.params -= tmp
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "adagrad": Adagrad,
               "rmsprop": RMSprop, "adam": Adam}
+
+
+#: The learning rate that training takes when none is given: PyTorch's default for the adaptive
+#: optimizers, but 0.1 for plain SGD and 0.01 for SGD with momentum 0.9 (the same effective
+#: step, lr / (1 - momentum)). PyTorch's and scikit-learn's SGD default of 0.001 barely moves a
+#: small network in a few hundred epochs, which a learner would read as "it cannot learn".
+TRAINING_LR = {"sgd": 0.1, "momentum": 0.01, "nesterov": 0.01, "adagrad": 0.01,
+               "rmsprop": 0.01, "adam": 0.001}
+
+
+def training_lr(optimizer, lr=None) -> float:
+    """``lr``, or the rate :data:`TRAINING_LR` gives ``optimizer`` (a name or an Optimizer,
+    whose own rate is kept) when ``lr`` is None.
+
+    >>> training_lr("sgd"), training_lr("adam"), training_lr("sgd", 0.5)
+    (0.1, 0.001, 0.5)
+    """
+    if lr is not None:
+        return lr
+    if isinstance(optimizer, Optimizer):
+        return optimizer.lr
+    return TRAINING_LR.get(optimizer) if isinstance(optimizer, str) else None
 
 
 def get(name, net, lr=None, **kwargs) -> Optimizer:

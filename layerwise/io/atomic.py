@@ -14,13 +14,36 @@ from pathlib import Path
 
 @contextlib.contextmanager
 def atomic_writer(path, mode="wb"):
-    """``with atomic_writer(path) as f: f.write(...)``: the file appears whole or not at all."""
+    """``with atomic_writer(path) as f: f.write(...)``: the file appears whole or not at all.
+
+    An error while writing leaves the previous file as it was and removes the temporary
+    file; an ``OSError`` names ``path``, not the temporary file.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "out.txt")
+    >>> with atomic_writer(path, "w") as f:
+    ...     _ = f.write("first")
+    >>> try:
+    ...     with atomic_writer(path, "w") as f:
+    ...         _ = f.write("half of the second")
+    ...         raise RuntimeError("crash")
+    ... except RuntimeError:
+    ...     pass
+    >>> open(path).read(), os.listdir(os.path.dirname(path))
+    ('first', ['out.txt'])
+    """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise FileNotFoundError(f"cannot write {str(path)!r}: folder {str(folder)!r} does not exist")
+    if path.is_dir():
+        raise IsADirectoryError(f"cannot write {str(path)!r}: it is a folder; give a file name")
     # the writer's process id in the name lets a later write tell a dead writer's leftovers
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
+                                   dir=folder)
+    except OSError as e:
+        raise _naming(e, path) from e
     try:
         # mkstemp makes the file private (0600); give it the mode an ordinary open() would
         os.chmod(tmp, _file_mode(path))
@@ -29,12 +52,21 @@ def atomic_writer(path, mode="wb"):
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(e, OSError):
+            # the error would name the temporary file, or nothing (a full disk): name the target
+            raise _naming(e, path) from e
         raise
     _fsync_dir(folder)
     _remove_leftovers(folder, path.name)
+
+
+def _naming(error, path):
+    """The same kind of OSError, naming ``path`` (the file the caller asked for)."""
+    return type(error)(error.errno, f"cannot write {str(path)!r}: "
+                                    f"{error.strerror or error}")
 
 
 def _remove_leftovers(folder, name):
@@ -61,7 +93,14 @@ def _alive(pid):
 
 
 def atomic_write(path, data: bytes):
-    """Write ``data`` to ``path`` atomically."""
+    """Write ``data`` to ``path`` atomically.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "data.bin")
+    >>> atomic_write(path, b"\\x00\\x01")
+    >>> open(path, "rb").read()
+    b'\\x00\\x01'
+    """
     with atomic_writer(path) as f:
         f.write(data)
 

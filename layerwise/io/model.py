@@ -4,7 +4,9 @@ A saved model is one `safetensors <https://github.com/huggingface/safetensors>`_
 tensors are the network's state dict, named as PyTorch's ``nn.Sequential`` names them
 (``"0.weight"``, ``"0.bias"``, ...) and stored in the network's dtype; its ``__metadata__``
 holds ``format = "layerwise"``, ``version = "1"``, ``architecture`` (the JSON of
-:meth:`~layerwise.engine.network.Sequential.config`) and any string metadata the caller adds.
+:meth:`~layerwise.engine.network.Sequential.config`), the class names and feature names when
+known (``class_names`` and ``feature_names``, JSON lists) and any string metadata the caller adds.
+:func:`load` puts the names back on the network as ``net.class_names`` and ``net.feature_names``.
 
 Loading never unpickles and trusts nothing in the file: the header is parsed and checked here,
 with NumPy alone, before any tensor is read (length cap, JSON shape, dtypes, shapes, offsets,
@@ -20,12 +22,21 @@ writes an ONNX graph built node by node, which onnxruntime runs with the same re
 >>> import layerwise as lw
 >>> net = lw.Network([3, 4, 2], activation="tanh", seed=0)
 >>> path = os.path.join(tempfile.mkdtemp(), "net.safetensors")
->>> net.save(path, metadata={"trained_on": "spiral"})
+>>> lw.save(net, path, metadata={"trained_on": "spiral"})
 >>> again = lw.load(path)
 >>> again.config() == net.config(), bool((again(np.ones((2, 3))) == net(np.ones((2, 3)))).all())
 (True, True)
 >>> read_metadata(path)["trained_on"]
 'spiral'
+
+Class names travel with the model, so predictions can be shown as names:
+
+>>> lw.save(net, path, class_names=["cat", "dog"], feature_names=["x", "y", "z"])
+>>> again = lw.load(path)
+>>> again.class_names, again.feature_names
+(('cat', 'dog'), ('x', 'y', 'z'))
+>>> [again.class_names[k] for k in again.predict(np.eye(3))]
+['dog', 'dog', 'dog']
 """
 from __future__ import annotations
 
@@ -39,13 +50,12 @@ import numpy as np
 from ..optional import require
 
 from ..engine import activations as act
-from ..engine import layers
+from ..engine.layers import LAYER_TYPES
+from ..engine.network import Network, Sequential, from_config
 from .atomic import atomic_write
-from ..engine.layers import LAYER_TYPES, Activation, Dense, Dropout, GaussianNoise, Maxout, PReLU
-from ..engine.network import Sequential, from_config
 
-__all__ = ["ModelFileError", "save", "load", "read_metadata", "to_torch", "to_onnx",
-           "export_onnx", "FORMAT", "VERSION", "MAX_HEADER_BYTES", "MAX_FILE_BYTES"]
+__all__ = ["ModelFileError", "save", "load", "read_metadata", "class_names_for", "to_torch",
+           "to_onnx", "export_onnx", "FORMAT", "VERSION", "MAX_HEADER_BYTES", "MAX_FILE_BYTES"]
 
 FORMAT = "layerwise"
 VERSION = "1"
@@ -56,7 +66,7 @@ MAX_FILE_BYTES = 2 * 2**30
 #: The only tensor dtypes a model file may hold (safetensors stores little-endian).
 _DTYPES = {"F32": np.dtype("<f4"), "F64": np.dtype("<f8")}
 _DTYPE_NAMES = {np.dtype(np.float32): "F32", np.dtype(np.float64): "F64"}
-_RESERVED = ("format", "version", "architecture")
+_RESERVED = ("format", "version", "architecture", "class_names", "feature_names")
 # parameters are vectors and matrices; a deeper shape is hostile or a different kind of model
 _MAX_NDIM = 8
 
@@ -75,7 +85,58 @@ def _json_default(obj):
     raise TypeError(f"architecture value {obj!r} of type {type(obj).__name__} is not JSON-able")
 
 
-def save(net, path, metadata=None):
+def _plain(value):
+    # NumPy scalars (the items of a classes_ array) become the Python values JSON holds
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _is_name(v):
+    return isinstance(v, str) or (isinstance(v, (int, float)) and not isinstance(v, bool)
+                                  and math.isfinite(v)) or isinstance(v, bool)
+
+
+def class_names_for(n_outputs, names, fail):
+    """Check ``names`` as the class names of a net with ``n_outputs`` outputs; return a tuple.
+
+    One name per output, or two names for a single-output (binary) net: label 0 is the score
+    below zero, label 1 the score above. Each name is a string, a number or a bool (so that a
+    scikit-learn ``classes_`` array of integers comes back as integers).
+    """
+    try:
+        names = [_plain(v) for v in names]
+    except TypeError:
+        fail(f"class names must be a list of strings or numbers, got {names!r:.200}")
+    if not all(_is_name(v) for v in names):
+        bad = next(v for v in names if not _is_name(v))
+        fail(f"class names must be strings, finite numbers or bools, got {bad!r:.100} "
+             f"({type(bad).__name__})")
+    expected = (2,) if n_outputs == 1 else (n_outputs,)
+    if len(names) not in expected:
+        fail(f"the network has {n_outputs} output{'s' * (n_outputs != 1)}, so it needs "
+             f"{expected[0]} class names, got {len(names)}: {names!r:.200}")
+    if len(set(map(repr, names))) != len(names):
+        fail(f"class names must be distinct, got {names!r:.200}")
+    return tuple(names)
+
+
+def _feature_names_for(n_inputs, names, fail):
+    try:
+        names = [_plain(v) for v in names]
+    except TypeError:
+        fail(f"feature names must be a list of strings, got {names!r:.200}")
+    if not all(isinstance(v, str) for v in names):
+        fail(f"feature names must be strings, got {names!r:.200}")
+    if len(names) != n_inputs:
+        fail(f"the network has {n_inputs} inputs, so it needs {n_inputs} feature names, got "
+             f"{len(names)}: {names!r:.200}")
+    return tuple(names)
+
+
+def _raise_value_error(msg):
+    raise ValueError(msg)
+
+
+def save(net, path, metadata=None, class_names=None, feature_names=None):
     """Save ``net`` to ``path`` as a safetensors file with its architecture; atomically.
 
     Parameters
@@ -85,33 +146,67 @@ def save(net, path, metadata=None):
         Conventionally ending in ``.safetensors``. Its folder must exist.
     metadata : dict of str to str, optional
         Stored beside the architecture; read it back with :func:`read_metadata`. The keys
-        ``format``, ``version`` and ``architecture`` are reserved.
+        ``format``, ``version``, ``architecture``, ``class_names`` and ``feature_names`` are
+        reserved.
+    class_names : sequence of str, int, float or bool, optional
+        The name of each class, in the order of the network's outputs (two names for a
+        single-output binary net). Default: ``net.class_names``, which :func:`load` sets.
+        A scikit-learn estimator passes its ``classes_`` here, and gets them back from the
+        loaded network's ``class_names`` with their types (integers stay integers).
+    feature_names : sequence of str, optional
+        The name of each input, in order. Default: ``net.feature_names``.
 
     Raises
     ------
     ValueError
-        When a parameter holds NaN or inf (such a file could not be loaded), or the metadata
-        is not string to string or uses a reserved key. The file at ``path``, if any, is left
-        untouched.
+        When a parameter holds NaN or inf (such a file could not be loaded), the metadata
+        is not string to string or uses a reserved key, or the names do not fit the network.
+        The file at ``path``, if any, is left untouched.
     TypeError
         When ``net`` is not a layerwise Sequential or Network.
-    FileNotFoundError
-        When the folder of ``path`` does not exist.
+    FileNotFoundError, IsADirectoryError
+        When the folder of ``path`` does not exist, or ``path`` is a folder.
     ImportError
         Without ``safetensors`` (``pip install layerwise[io]``).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> import layerwise as lw
+    >>> path = os.path.join(tempfile.mkdtemp(), "clf.safetensors")
+    >>> lw.save(lw.Network([2, 8, 1], seed=0), path, class_names=np.array([3, 7]))
+    >>> lw.load(path).class_names
+    (3, 7)
     """
     if not isinstance(net, Sequential):
         raise TypeError(f"save expects a layerwise Sequential or Network, got "
                         f"{type(net).__name__}")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"cannot save to {os.fspath(path)!r}: it is a folder; give a "
+                                f"file name such as "
+                                f"{os.path.join(os.fspath(path), 'model.safetensors')!r}")
     meta = {"format": FORMAT, "version": VERSION,
             "architecture": json.dumps(net.config(), allow_nan=False, default=_json_default)}
+    if class_names is None:
+        class_names = getattr(net, "class_names", None)
+    if feature_names is None:
+        feature_names = getattr(net, "feature_names", None)
+    if class_names is not None:
+        names = class_names_for(net.out_features, class_names, _raise_value_error)
+        meta["class_names"] = json.dumps(list(names), allow_nan=False)
+    if feature_names is not None:
+        names = _feature_names_for(net.in_features, feature_names, _raise_value_error)
+        meta["feature_names"] = json.dumps(list(names))
     for key, value in (metadata or {}).items():
         if not isinstance(key, str) or not isinstance(value, str):
             raise ValueError("metadata must map strings to strings, got "
                              f"{key!r}: {value!r} ({type(value).__name__})")
         if key in _RESERVED:
+            hint = (f"; pass {key}= to save instead" if key in ("class_names", "feature_names")
+                    else "")
             raise ValueError(f"metadata key {key!r} is reserved for the model file itself; "
-                             f"reserved keys: {', '.join(_RESERVED)}")
+                             f"reserved keys: {', '.join(_RESERVED)}{hint}")
         meta[key] = value
     state = net.state_dict()
     for name, value in state.items():
@@ -186,8 +281,10 @@ def _read_header(f, shown, max_bytes):
              "(8-byte length, then JSON)")
     (n,) = struct.unpack("<Q", head)
     if n > MAX_HEADER_BYTES:
-        fail(f"header length {n:,} is over the cap of {MAX_HEADER_BYTES:,} bytes; this is not "
-             f"a safetensors model file{_sniff(head)}")
+        # a real header is a few kilobytes: these 8 bytes are most likely some other format's
+        fail(f"this is not a safetensors model file: its first 8 bytes {head!r}, read as the "
+             f"length of a safetensors header, are over the cap of {MAX_HEADER_BYTES:,} bytes"
+             + (f" ({n:,})" if n <= size else "") + _sniff(head))
     if 8 + n > size:
         fail(f"header length {n:,} runs past the end of the file ({size:,} bytes; truncated?)"
              f"{_sniff(head)}")
@@ -270,8 +367,17 @@ def _open_checked(path, max_bytes):
 def read_metadata(path, max_bytes=MAX_FILE_BYTES) -> dict:
     """The ``__metadata__`` of a model file (all strings), after checking its header.
 
-    Holds ``format``, ``version``, ``architecture`` (JSON) and whatever was passed to
-    :func:`save` as ``metadata``.
+    Holds ``format``, ``version``, ``architecture`` (JSON), ``class_names`` and
+    ``feature_names`` (JSON, when saved) and whatever was passed to :func:`save` as
+    ``metadata``.
+
+    >>> import os, tempfile
+    >>> from layerwise import Network
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.safetensors")
+    >>> save(Network([2, 3], seed=0), path, metadata={"note": "untrained"})
+    >>> meta = read_metadata(path)
+    >>> meta["format"], meta["note"], json.loads(meta["architecture"])["sizes"]
+    ('layerwise', 'untrained', [2, 3])
     """
     f, _, _, metadata, _ = _open_checked(path, max_bytes)
     f.close()
@@ -307,10 +413,9 @@ def _architecture_size(cfg, fail) -> int:
             valid = ", ".join(list(act.ACTIVATIONS) + list(act.LAYER_ACTIVATIONS))
             fail(f"unknown activation {str(activation)[:100]!r}; expected one of: {valid}")
         k = (_positive_int(cfg.get("maxout_k", 2), "maxout_k", fail)
-             if activation == "maxout" else 1)
-        hidden = sum((i * o + o) * k + (o if activation == "prelu" else 0)
-                     for i, o in zip(sizes[:-2], sizes[1:-1]))
-        return hidden + sizes[-2] * sizes[-1] + sizes[-1]
+             if activation == "maxout" else 2)
+        plan = Network.layer_plan(sizes, activation, maxout_k=k)
+        return sum(LAYER_TYPES[c["type"]].count_params(c) for c in plan)
     if kind == "Sequential":
         layers = cfg.get("layers")
         if not isinstance(layers, list) or not layers:
@@ -320,14 +425,9 @@ def _architecture_size(cfg, fail) -> int:
             if not isinstance(layer, dict) or layer.get("type") not in LAYER_TYPES:
                 fail(f"architecture layer {i} must be an object with a type in "
                      f"{', '.join(LAYER_TYPES)}, got {str(layer)[:200]}")
-            if layer["type"] in ("Dense", "Maxout"):
-                n_in = _positive_int(layer.get("in_features"), f"layer {i} in_features", fail)
-                n_out = _positive_int(layer.get("out_features"), f"layer {i} out_features", fail)
-                k = _positive_int(layer.get("k", 1), f"layer {i} k", fail)
-                total += (n_in * n_out + n_out) * k
-            elif layer["type"] == "PReLU":
-                total += _positive_int(layer.get("num_parameters"),
-                                       f"layer {i} num_parameters", fail)
+            cls = LAYER_TYPES[layer["type"]]
+            cls.check_config(layer, lambda message: fail(f"architecture layer {i}: {message}"))
+            total += cls.count_params(layer)
         return total
     fail(f"architecture class must be 'Network' or 'Sequential', got {str(kind)[:100]!r}")
 
@@ -346,7 +446,8 @@ def load(path, max_bytes=MAX_FILE_BYTES) -> Sequential:
     Sequential or Network
         Rebuilt from the stored architecture, with the stored weights, in the stored dtype.
         A file written by another tool (``safetensors.torch.save_file``, say) loads too when
-        its metadata carries an ``architecture``.
+        its metadata carries an ``architecture``. Its ``class_names`` and ``feature_names``
+        are the names stored by :func:`save` (tuples), or None.
 
     Raises
     ------
@@ -356,6 +457,21 @@ def load(path, max_bytes=MAX_FILE_BYTES) -> Sequential:
         overlap, leave gaps or run out of the file; a shape whose size disagrees with its
         bytes or with the architecture; missing or unexpected tensors; NaN or inf weights; a
         missing or malformed architecture.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from layerwise import Network
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.safetensors")
+    >>> save(Network([4, 8, 3], activation="tanh", seed=0), path, class_names=["a", "b", "c"])
+    >>> net = load(path)
+    >>> net, net.class_names, net.feature_names
+    (Network([4, 8, 3], activation='tanh'), ('a', 'b', 'c'), None)
+    >>> _ = open(path, "wb").write(b"not a model at all")
+    >>> load(path)
+    Traceback (most recent call last):
+    ...
+    layerwise.io.model.ModelFileError: cannot load '...m.safetensors': this is not a safetensors model file: ...
     """
     f, shown, tensors, metadata, data_len = _open_checked(path, max_bytes)
     with f:
@@ -404,6 +520,14 @@ def load(path, max_bytes=MAX_FILE_BYTES) -> Sequential:
                 fail(f"tensor {name!r} holds {bad} NaN or inf value(s)")
             state[name] = value
         net.load_state_dict(state)
+        for key, check, n in (("class_names", class_names_for, net.out_features),
+                              ("feature_names", _feature_names_for, net.in_features)):
+            if key in metadata:
+                names = _parse_json(metadata[key], fail, f"the {key.replace('_', ' ')}")
+                if not isinstance(names, list):
+                    fail(f"the {key.replace('_', ' ')} must be a JSON list, got "
+                         f"{type(names).__name__}")
+                setattr(net, key, check(n, names, fail))
     return net
 
 
@@ -411,91 +535,11 @@ def load(path, max_bytes=MAX_FILE_BYTES) -> Sequential:
 # PyTorch
 # --------------------------------------------------------------------------------------------
 def to_torch(net):
-    """An equivalent ``torch.nn.Sequential``, with the same weights and the same outputs.
-
-    Dense becomes ``nn.Linear``; each activation its ``torch.nn`` module (gelu is
-    ``nn.GELU(approximate="tanh")``, leaky_relu ``nn.LeakyReLU(0.01)``, identity
-    ``nn.Identity``); PReLU ``nn.PReLU(num_parameters)``; Dropout ``nn.Dropout(p)``. Maxout
-    and GaussianNoise, which torch lacks, become small modules whose parameters are named
-    ``weight``/``bias``, so the state dict keys are this network's keys. The module is
-    returned in evaluation mode, as this network's ``forward`` runs; call ``.train()`` to train it.
-
-    >>> torch = pytest.importorskip("torch")
-    >>> import numpy as np
-    >>> from layerwise import Network
-    >>> net = Network([3, 4, 2], activation="gelu", seed=0)
-    >>> model = net.to_torch()
-    >>> model
-    Sequential(
-      (0): Linear(in_features=3, out_features=4, bias=True)
-      (1): GELU(approximate='tanh')
-      (2): Linear(in_features=4, out_features=2, bias=True)
-    )
-    >>> x = np.ones((5, 3), np.float32)
-    >>> bool(np.allclose(model(torch.from_numpy(x)).detach().numpy(), net(x), atol=1e-6))
-    True
-    """
-    torch = require("torch", "all", "exporting to PyTorch")
-    nn = torch.nn
+    """An equivalent ``torch.nn.Sequential`` of ``net`` (:meth:`Sequential.to_torch`)."""
     if not isinstance(net, Sequential):
         raise TypeError(f"to_torch expects a layerwise Sequential or Network, got "
                         f"{type(net).__name__}")
-    dtype = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}[net.dtype]
-
-    class Maxout(nn.Module):
-        """Maxout units: the max over ``k`` linear pieces, pieces of unit j in rows j*k.."""
-
-        def __init__(self, in_features, out_features, k):
-            super().__init__()
-            self.in_features, self.out_features, self.k = in_features, out_features, k
-            self.weight = nn.Parameter(torch.empty(out_features * k, in_features, dtype=dtype))
-            self.bias = nn.Parameter(torch.empty(out_features * k, dtype=dtype))
-
-        def forward(self, x):
-            z = nn.functional.linear(x, self.weight, self.bias)
-            return z.unflatten(-1, (self.out_features, self.k)).amax(-1)
-
-        def extra_repr(self):
-            return f"in_features={self.in_features}, out_features={self.out_features}, k={self.k}"
-
-    class GaussianNoise(nn.Module):
-        """Adds N(0, std^2) noise in training; the identity in evaluation."""
-
-        def __init__(self, std):
-            super().__init__()
-            self.std = std
-
-        def forward(self, x):
-            return x + torch.randn_like(x) * self.std if self.training and self.std else x
-
-        def extra_repr(self):
-            return f"std={self.std}"
-
-    activations = {
-        "identity": nn.Identity, "relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh,
-        "leaky_relu": lambda: nn.LeakyReLU(act.LEAKY_SLOPE), "elu": lambda: nn.ELU(alpha=1.0),
-        "softplus": nn.Softplus, "gelu": lambda: nn.GELU(approximate="tanh"), "silu": nn.SiLU,
-    }
-    modules = []
-    # the torch modules above shadow the layer classes' names; match through the module
-    for i, layer in enumerate(net.layers):
-        if isinstance(layer, layers.Dense):
-            modules.append(nn.Linear(layer.in_features, layer.out_features, dtype=dtype))
-        elif isinstance(layer, layers.Maxout):
-            modules.append(Maxout(layer.in_features, layer.out_features, layer.k))
-        elif isinstance(layer, layers.Activation) and layer.name in activations:
-            modules.append(activations[layer.name]())
-        elif isinstance(layer, layers.PReLU):
-            modules.append(nn.PReLU(num_parameters=layer.num_parameters, dtype=dtype))
-        elif isinstance(layer, layers.Dropout):
-            modules.append(nn.Dropout(layer.p))
-        elif isinstance(layer, layers.GaussianNoise):
-            modules.append(GaussianNoise(layer.std))
-        else:
-            raise ValueError(f"layer {i} ({layer!r}) has no PyTorch equivalent")
-    model = nn.Sequential(*modules)
-    model.load_state_dict({k: torch.from_numpy(v) for k, v in net.state_dict().items()})
-    return model.eval()
+    return net.to_torch()
 
 
 # --------------------------------------------------------------------------------------------
@@ -508,8 +552,10 @@ MIN_OPSET = 13
 class _Graph:
     """Collects ONNX nodes and initializers; every value gets a fresh, readable name."""
 
-    def __init__(self, helper, numpy_helper, dtype):
-        self.helper, self.numpy_helper, self.dtype = helper, numpy_helper, dtype
+    def __init__(self, helper, numpy_helper, dtype, opset):
+        self.helper, self.numpy_helper, self.dtype, self.opset = helper, numpy_helper, dtype, opset
+        # onnxruntime has kernels for LeakyRelu, Elu, Softplus and PRelu in float32 only
+        self.native = np.dtype(dtype) == np.float32
         self.nodes, self.initializers, self._count = [], [], 0
 
     def tensor(self, name, value, dtype=None):
@@ -528,41 +574,6 @@ class _Graph:
         return out
 
 
-def _onnx_activation(g, x, name, opset, native, prefix):
-    """``name`` applied to ``x``: a native op where onnxruntime has a kernel for the dtype,
-    else the formula from primitive ops (the same formulas as :mod:`layerwise.engine.activations`)."""
-    op = lambda *a, **k: g.op(*a, prefix=prefix, **k)  # noqa: E731
-    if name == "identity":
-        return x
-    if name in ("relu", "sigmoid", "tanh"):
-        return op(name.capitalize(), x)
-    if name == "silu":
-        return op("Mul", x, op("Sigmoid", x))
-    if name == "leaky_relu":
-        if native:
-            return op("LeakyRelu", x, alpha=act.LEAKY_SLOPE)
-        return op("Max", x, op("Mul", x, g.scalar(act.LEAKY_SLOPE)))
-    if name == "elu":
-        if native:
-            return op("Elu", x, alpha=1.0)
-        neg = op("Sub", op("Exp", op("Min", x, g.scalar(0.0))), g.scalar(1.0))
-        return op("Where", op("Greater", x, g.scalar(0.0)), x, neg)
-    if name == "softplus":
-        if native:
-            return op("Softplus", x)
-        # max(x, 0) + log(1 + e^-|x|): never overflows
-        t = op("Log", op("Add", g.scalar(1.0), op("Exp", op("Neg", op("Abs", x)))))
-        return op("Add", op("Max", x, g.scalar(0.0)), t)
-    if name == "gelu":
-        if opset >= 20:
-            return op("Gelu", x, approximate="tanh")
-        cube = op("Mul", op("Mul", x, x), x)
-        inner = op("Mul", g.scalar(math.sqrt(2.0 / math.pi)),
-                   op("Add", x, op("Mul", g.scalar(0.044715), cube)))
-        return op("Mul", op("Mul", g.scalar(0.5), x), op("Add", g.scalar(1.0), op("Tanh", inner)))
-    raise ValueError(f"activation {name!r} has no ONNX export")
-
-
 def to_onnx(net, opset=DEFAULT_OPSET):
     """The network as an ``onnx.ModelProto`` (inference: dropout and noise are left out).
 
@@ -572,6 +583,12 @@ def to_onnx(net, opset=DEFAULT_OPSET):
     ``Gemm``; Maxout is ``Gemm``, ``Reshape`` and ``ReduceMax``; GELU is the tanh formula, or
     ``Gelu(approximate="tanh")`` from opset 20. For float64, activations that onnxruntime has
     no double kernel for (LeakyRelu, Elu, Softplus, PRelu) are written as their formulas.
+
+    >>> _ = pytest.importorskip("onnx")
+    >>> from layerwise import Network
+    >>> model = to_onnx(Network([3, 4, 2], seed=0))
+    >>> [node.op_type for node in model.graph.node], model.graph.output[0].name
+    (['Gemm', 'Relu', 'Gemm'], 'output')
     """
     onnx = require("onnx", "io", "exporting to ONNX")
     from onnx import helper, numpy_helper
@@ -582,37 +599,11 @@ def to_onnx(net, opset=DEFAULT_OPSET):
     newest = onnx.defs.onnx_opset_version()
     if not _is_int(opset) or not MIN_OPSET <= opset <= newest:
         raise ValueError(f"opset must be an integer from {MIN_OPSET} to {newest}, got {opset!r}")
-    native = net.dtype == np.float32
     elem = helper.np_dtype_to_tensor_dtype(net.dtype)
-    g = _Graph(helper, numpy_helper, net.dtype)
+    g = _Graph(helper, numpy_helper, net.dtype, opset)
     x = "input"
     for i, layer in enumerate(net.layers):
-        prefix = f"{i}."
-        if isinstance(layer, (Dense, Maxout)):
-            x = g.op("Gemm", x, g.tensor(f"{i}.weight", layer.weight),
-                     g.tensor(f"{i}.bias", layer.bias), transB=1, prefix=prefix)
-            if isinstance(layer, Maxout):
-                shape = g.tensor(f"{i}.shape", [0, layer.out_features, layer.k], np.int64)
-                x = g.op("Reshape", x, shape, prefix=prefix)
-                if opset >= 18:
-                    axes = g.tensor(f"{i}.axes", [2], np.int64)
-                    x = g.op("ReduceMax", x, axes, keepdims=0, prefix=prefix)
-                else:
-                    x = g.op("ReduceMax", x, axes=[2], keepdims=0, prefix=prefix)
-        elif isinstance(layer, Activation):
-            x = _onnx_activation(g, x, layer.name, opset, native, prefix)
-        elif isinstance(layer, PReLU):
-            slope = g.tensor(f"{i}.weight", layer.weight)
-            if native:
-                x = g.op("PRelu", x, slope, prefix=prefix)
-            else:
-                scaled = g.op("Mul", x, slope, prefix=prefix)
-                x = g.op("Where", g.op("Greater", x, g.scalar(0.0), prefix=prefix), x, scaled,
-                         prefix=prefix)
-        elif isinstance(layer, (Dropout, GaussianNoise)):
-            continue  # the identity in inference
-        else:
-            raise ValueError(f"layer {i} ({layer!r}) has no ONNX export")
+        x = layer.onnx_nodes(g, x, i)
     if x == "input":
         x = g.op("Identity", x)
     for node in g.nodes:  # the last value gets the public name

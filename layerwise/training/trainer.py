@@ -14,6 +14,7 @@ checkpoints that a killed run resumes from, bit for bit.
 """
 from __future__ import annotations
 
+import copy
 import inspect
 import json
 import math
@@ -27,9 +28,10 @@ from ..engine import losses, optim
 from .callbacks import (Checkpoint, EarlyStopping, LearningRateSchedule, architecture,
                         describe_architecture, load_checkpoint)
 from ..engine.monitor import ever_active, forward_probe
-from ..engine.network import check_input
+from ..engine.network import check_input, predicted_classes
 
-__all__ = ["fit", "evaluate", "accuracy", "Trainer", "History", "TrainingDiverged"]
+__all__ = ["fit", "evaluate", "accuracy", "Trainer", "History", "TrainingDiverged",
+           "UnderfitWarning"]
 
 #: rows per forward pass when evaluating a whole data set (bounds memory, keeps BLAS busy)
 EVAL_CHUNK = 4096
@@ -38,8 +40,14 @@ EVAL_CHUNK = 4096
 EPOCH_GATHER_BYTES = 4 << 20
 
 
+#: A minibatch loss above this many times the first step's loss (or 1, if that is larger) is
+#: divergence, as NaN and inf are: a loss that grew by four orders of magnitude is not coming back
+#: (with lr=1e6 the spiral's loss goes 1.1, 3e20, 3e26, ...), and its weights are no use.
+EXPLOSION = 1e4
+
+
 class TrainingDiverged(RuntimeError):
-    """The loss or a weight became NaN or infinite.
+    """The loss exploded (see :data:`EXPLOSION`) or became NaN or infinite, or a weight did.
 
     The network (and optimizer and random generators) hold the state from the end of the last
     good epoch when this is raised. ``epoch`` is the 1-based epoch in which it happened,
@@ -140,6 +148,19 @@ class History:
             setattr(h, name, values)
         return h
 
+    def _repr_html_(self):
+        # a notebook shows the loss curves and the last epoch instead of the repr
+        from ..engine.display import history_html
+
+        return history_html(self)
+
+    def plot(self, ax=None, accuracy=True):
+        """Loss (and accuracy) per epoch with matplotlib; returns the loss axes
+        (:func:`layerwise.engine.display.plot_history`)."""
+        from ..engine.display import plot_history
+
+        return plot_history(self, ax=ax, accuracy=accuracy)
+
     def __repr__(self):
         if not self.epoch:
             return "History(0 epochs)"
@@ -214,11 +235,12 @@ class Trainer:
     optimizer : str or Optimizer, default "sgd"
         A name from :data:`layerwise.engine.optim.OPTIMIZERS`, or an optimizer built on ``net``.
     lr : float, optional
-        Learning rate; None takes the optimizer's default (PyTorch's).
+        Learning rate; None takes :func:`layerwise.engine.optim.training_lr` (0.1 for "sgd",
+        0.01 for "momentum"/"nesterov", PyTorch's defaults for the adaptive optimizers).
     reg : float, default 0.0
         Regularization strength; see :func:`layerwise.engine.losses.regularization`.
     reg_type : {"l2", "l1"}, default "l2"
-    batch_size : int, default 64
+    batch_size : int, default 32
     seed : int or numpy.random.Generator, optional
         Draws the minibatch order.
     **optimizer_kwargs
@@ -242,7 +264,7 @@ class Trainer:
     """
 
     def __init__(self, net, loss="softmax", optimizer="sgd", lr=None, reg=0.0, reg_type="l2",
-                 batch_size=64, seed=None, **optimizer_kwargs):
+                 batch_size=32, seed=None, **optimizer_kwargs):
         self.net = net
         self.loss_fn = losses.get(loss)
         self.loss = loss if isinstance(loss, str) else getattr(loss, "__name__", repr(loss))
@@ -253,14 +275,15 @@ class Trainer:
             self._loss = _unvalidated(loss)
         self._loss_spec = loss
         if isinstance(optimizer, optim.Optimizer):
-            if optimizer.params is not net.flat_params:
+            if optimizer.store is not net.store:
                 raise ValueError("the optimizer was built on another network; build it on this "
                                  "one, or pass its name")
             if lr is not None:
                 optimizer.lr = optimizer.base_lr = optim._check_lr(lr)
             self.optimizer = optimizer
         else:
-            self.optimizer = optim.get(optimizer, net, lr, **optimizer_kwargs)
+            self.optimizer = optim.get(optimizer, net, optim.training_lr(optimizer, lr),
+                                       **optimizer_kwargs)
         if reg_type not in losses.REG_TYPES:
             raise ValueError(f"unknown reg_type {reg_type!r}; expected one of: "
                              f"{', '.join(losses.REG_TYPES)}")
@@ -278,7 +301,12 @@ class Trainer:
         self.callbacks, self.config, self.data_state = [], {}, {}
         self.stop_training = False
         self._xbuf = self._ybuf = None
+        self._set_reference(None)
         self._mark_good()
+
+    def __copy__(self):
+        # a shallow copy would step the same network and optimizer as the original
+        return copy.deepcopy(self)
 
     # -- data ------------------------------------------------------------------------------
     def prepare(self, X, y):
@@ -298,7 +326,8 @@ class Trainer:
         """One minibatch update on validated arrays; returns data loss + penalty.
 
         Raises :class:`TrainingDiverged` (with the last good state restored) when the loss is
-        not finite; the bad update is never applied.
+        not finite, or explodes: more than :data:`EXPLOSION` times the first step's loss (or 1,
+        whichever is larger). The bad update is never applied.
         """
         net = self.net
         loss, d = self._loss(net._forward(Xb, True), yb, validate=False)
@@ -306,10 +335,28 @@ class Trainer:
         if self.reg:
             loss += losses.regularization(net, self.reg, self.reg_type)
         self.step_count += 1
-        if not math.isfinite(loss):
-            self._diverged(f"the loss became {loss}")
+        # one comparison a step: False for NaN too, and for the first step (the limit starts at
+        # -inf until the first loss sets it)
+        if not loss <= self._loss_limit:
+            self._check_loss(loss)
         self.optimizer.step()
         return loss
+
+    def _check_loss(self, loss):
+        """Set the explosion limit from the first step's loss, or raise TrainingDiverged."""
+        if not math.isfinite(loss):
+            self._diverged(f"the loss became {loss}")
+        if self.reference_loss is None:
+            self._set_reference(loss)
+            return
+        self._diverged(f"the loss exploded to {loss:.3g}, more than {EXPLOSION:g} times "
+                       f"{max(self.reference_loss, 1.0):.3g} (its first value was "
+                       f"{self.reference_loss:.3g})")
+
+    def _set_reference(self, loss):
+        self.reference_loss = None if loss is None else float(loss)
+        self._loss_limit = (-math.inf if loss is None
+                            else EXPLOSION * max(self.reference_loss, 1.0))
 
     def run_epoch(self, X, y) -> float:
         """One pass over ``(X, y)`` (from :meth:`prepare`) in a fresh random order; returns the
@@ -386,7 +433,7 @@ class Trainer:
         return {"epoch": self.epoch, "step": self.step_count, "params": self.net.state_dict(),
                 "optimizer": {"class": type(self.optimizer).__name__,
                               **self.optimizer.state_dict()},
-                "rng": self._rng_states()}
+                "rng": self._rng_states(), "reference_loss": self.reference_loss}
 
     def load_state_dict(self, state):
         opt_state = dict(state["optimizer"])
@@ -398,6 +445,7 @@ class Trainer:
         self.optimizer.load_state_dict(opt_state)
         self._load_rng_states(state["rng"])
         self.epoch, self.step_count = int(state["epoch"]), int(state["step"])
+        self._set_reference(state.get("reference_loss"))
         self._mark_good()
         return self
 
@@ -460,9 +508,11 @@ def _sweep(net, X, y=None, loss_fn=None, want_acc=False, want_dead=False):
 
 
 def _correct(scores, y):
+    """How many rows ``predicted_classes`` gets right; a single output's labels may be
+    {0, 1} or {-1, +1}."""
     if scores.shape[1] == 1:
-        return ((scores[:, 0] > 0) == (y.reshape(-1) > 0)).sum()
-    return (scores.argmax(axis=1) == y).sum()
+        return (predicted_classes(scores) == (y.reshape(-1) > 0)).sum()
+    return (predicted_classes(scores) == y).sum()
 
 
 def evaluate(net, X, y, loss="softmax") -> dict:
@@ -563,8 +613,8 @@ class _Progress:
             self.bar.close()
 
 
-def fit(net, X, y, loss="softmax", optimizer="sgd", lr=None, epochs=10, batch_size=64, reg=0.0,
-        reg_type="l2", schedule=None, val=None, val_fraction=0.0, early_stopping=False,
+def fit(net, X, y, loss="softmax", optimizer="sgd", lr=None, epochs=200, batch_size=32,
+        reg=0.0, reg_type="l2", schedule=None, val=None, val_fraction=0.0, early_stopping=False,
         patience=10, callbacks=(), checkpoint=None, resume=None, seed=None, progress=True,
         eval_train=True, **optimizer_kwargs) -> History:
     """Train ``net`` on ``(X, y)`` with minibatch gradient descent; return its :class:`History`.
@@ -573,6 +623,17 @@ def fit(net, X, y, loss="softmax", optimizer="sgd", lr=None, epochs=10, batch_si
     ``batch_size`` (the last one may be smaller), then evaluates on the training and validation
     data and runs the callbacks.
 
+    Called with nothing but the data, it trains with plain SGD at ``lr=0.1``, minibatches of 32,
+    for 200 epochs: enough for the notes' small nets on 2-D data (the README's spiral reaches
+    99% with ``Network([2, 100, 3])``). PyTorch's ``torch.optim.SGD`` and scikit-learn's MLP
+    default to a rate of 0.001 (and scikit-learn to Adam, 200 epochs and batches of up to 200);
+    with the SGD family at that rate a small net barely moves, so ``lr=None`` takes
+    :data:`layerwise.engine.optim.TRAINING_LR` instead: 0.1 for "sgd", 0.01 for "momentum" and
+    "nesterov", PyTorch's defaults for the adaptive optimizers (0.001 for "adam").
+
+    A run that ends near chance accuracy, or whose loss barely moved, warns with
+    :class:`UnderfitWarning` and says what to try.
+
     Parameters
     ----------
     net : Sequential
@@ -580,11 +641,12 @@ def fit(net, X, y, loss="softmax", optimizer="sgd", lr=None, epochs=10, batch_si
     X : array (N, D)
     y : array (N,) of labels, or (N,) / (N, outputs) of targets for "mse"
     loss, optimizer, lr, batch_size, reg, reg_type, **optimizer_kwargs
-        As for :class:`Trainer`; ``lr=None`` takes the optimizer's default.
-    epochs : int, default 10
+        As for :class:`Trainer`.
+    epochs : int, default 200
         Total epochs; a resumed run trains until it has done this many in all.
     schedule : Schedule, callable, or "step" / "exponential" / "cosine", optional
-        Learning-rate factor per epoch (see :class:`~layerwise.training.callbacks.LearningRateSchedule`).
+        Learning-rate factor per epoch (see
+        :class:`~layerwise.training.callbacks.LearningRateSchedule`).
     val : tuple (X_val, y_val), optional
         Validation data.
     val_fraction : float, default 0.0
@@ -619,8 +681,20 @@ def fit(net, X, y, loss="softmax", optimizer="sgd", lr=None, epochs=10, batch_si
     Raises
     ------
     TrainingDiverged
-        When the loss or a weight becomes NaN or infinite; the network then holds the weights of
-        the last good epoch, which is also what the checkpoint holds.
+        When the loss explodes (see :class:`Trainer`) or a weight becomes NaN or infinite; the
+        network then holds the weights of the last good epoch, which is also what the
+        checkpoint holds.
+
+    Examples
+    --------
+    >>> import layerwise as lw
+    >>> X, y = lw.data.spiral(n=300, classes=3, seed=0)
+    >>> net = lw.Network([2, 100, 3], seed=0)
+    >>> history = lw.fit(net, X, y, seed=0, progress=False)
+    >>> len(history), history.train_acc[-1] > 0.95
+    (200, True)
+    >>> lw.evaluate(net, X, y)["accuracy"] > 0.95
+    True
     """
     trainer_seed, split_rng = _seeds(seed)
     if not (isinstance(epochs, (int, np.integer)) and not isinstance(epochs, bool)
@@ -629,56 +703,13 @@ def fit(net, X, y, loss="softmax", optimizer="sgd", lr=None, epochs=10, batch_si
     trainer = Trainer(net, loss=loss, optimizer=optimizer, lr=lr, reg=reg, reg_type=reg_type,
                       batch_size=batch_size, seed=trainer_seed, **optimizer_kwargs)
     X, y = trainer.prepare(X, y)
-
-    if val is not None and val_fraction:
-        raise ValueError("give validation data as val=(X_val, y_val) or as val_fraction, not "
-                         "both")
-    if not (isinstance(val_fraction, (int, float, np.floating)) and 0 <= val_fraction < 1):
-        raise ValueError(f"val_fraction must lie in [0, 1), got {val_fraction!r}")
     state = None
     if resume is not None:
         state = load_checkpoint(resume)
         _check_resumable(state, resume, trainer, lr, batch_size, reg, reg_type, X)
-    if val is not None:
-        if not (isinstance(val, (tuple, list)) and len(val) == 2):
-            raise ValueError(f"val must be a pair (X_val, y_val), got {type(val).__name__}")
-        Xv, yv = trainer.prepare(*val)
-    elif val_fraction:
-        if state is not None and "val_index" in state["data"]:
-            val_idx = np.asarray(state["data"]["val_index"])
-            if len(val_idx) and val_idx.max() >= len(X):
-                raise ValueError("the checkpoint's validation split does not fit this data "
-                                 f"({len(X)} samples); resume with the data it was trained on")
-        else:
-            val_idx = _split(y, val_fraction, split_rng, _is_classification(loss))
-        trainer.data_state = {"val_index": val_idx}
-        keep = np.ones(len(X), bool)
-        keep[val_idx] = False
-        Xv, yv, X, y = X[val_idx], y[val_idx], X[keep], y[keep]
-    else:
-        Xv = yv = None
-
-    cbs = list(callbacks)
-    if schedule is not None:
-        cbs.append(LearningRateSchedule(schedule))
-    if early_stopping:
-        cbs.append(EarlyStopping(patience=patience))
-    if checkpoint is not None:
-        cbs.append(Checkpoint(checkpoint))
-    # checkpoints go last so that they save the other callbacks' state for the epoch
-    cbs = [cb for cb in cbs if not isinstance(cb, Checkpoint)] + \
-          [cb for cb in cbs if isinstance(cb, Checkpoint)]
-    trainer.callbacks = cbs
-    history = History()
-    if state is not None:
-        trainer.load_state_dict(state["trainer"])
-        if lr is not None and float(lr) != trainer.optimizer.base_lr:
-            # an explicit rate overrides the saved one (_check_resumable warned)
-            trainer.optimizer.lr = trainer.optimizer.base_lr = float(lr)
-        history = History.from_dict(state["history"])
-        # a run that a callback stopped stays stopped, when resumed with the same callbacks
-        trainer.stop_training = _load_callback_states(cbs, state["callbacks"]) \
-            and bool(state["stopped"])
+    X, y, validation = _validation_split(trainer, X, y, val, val_fraction, state, split_rng)
+    trainer.callbacks = _callbacks(callbacks, schedule, early_stopping, patience, checkpoint)
+    history = _restore(trainer, state, lr) if state is not None else History()
     trainer.config = {
         "loss": trainer.loss, "optimizer": type(trainer.optimizer).__name__,
         "lr": trainer.optimizer.base_lr, "epochs": int(epochs), "batch_size": trainer.batch_size,
@@ -689,8 +720,69 @@ def fit(net, X, y, loss="softmax", optimizer="sgd", lr=None, epochs=10, batch_si
         "seed": int(seed) if isinstance(seed, (int, np.integer)) else None,
         "optimizer_kwargs": {k: _jsonable(v) for k, v in optimizer_kwargs.items()},
     }
+    _train_epochs(trainer, history, X, y, validation, epochs, eval_train, progress)
+    _warn_if_underfit(trainer, history, y)
+    return history
 
-    loss_fn, want_acc = trainer._loss, _is_classification(loss) or y.dtype.kind in "biu"
+
+def _validation_split(trainer, X, y, val, val_fraction, state, split_rng):
+    """``(X, y, (X_val, y_val) or None)``: validation data given, or split off ``(X, y)``
+    (the checkpoint's split when resuming)."""
+    if val is not None and val_fraction:
+        raise ValueError("give validation data as val=(X_val, y_val) or as val_fraction, not "
+                         "both")
+    if not (isinstance(val_fraction, (int, float, np.floating)) and 0 <= val_fraction < 1):
+        raise ValueError(f"val_fraction must lie in [0, 1), got {val_fraction!r}")
+    if val is not None:
+        if not (isinstance(val, (tuple, list)) and len(val) == 2):
+            raise ValueError(f"val must be a pair (X_val, y_val), got {type(val).__name__}")
+        return X, y, trainer.prepare(*val)
+    if not val_fraction:
+        return X, y, None
+    if state is not None and "val_index" in state["data"]:
+        val_idx = np.asarray(state["data"]["val_index"])
+        if len(val_idx) and val_idx.max() >= len(X):
+            raise ValueError("the checkpoint's validation split does not fit this data "
+                             f"({len(X)} samples); resume with the data it was trained on")
+    else:
+        val_idx = _split(y, val_fraction, split_rng, _is_classification(trainer._loss_spec))
+    trainer.data_state = {"val_index": val_idx}
+    keep = np.ones(len(X), bool)
+    keep[val_idx] = False
+    return X[keep], y[keep], (X[val_idx], y[val_idx])
+
+
+def _callbacks(callbacks, schedule, early_stopping, patience, checkpoint):
+    """The run's callbacks in the order they are called; checkpoints last, so that they save
+    the other callbacks' state for the epoch."""
+    cbs = list(callbacks)
+    if schedule is not None:
+        cbs.append(LearningRateSchedule(schedule))
+    if early_stopping:
+        cbs.append(EarlyStopping(patience=patience))
+    if checkpoint is not None:
+        cbs.append(Checkpoint(checkpoint))
+    return ([cb for cb in cbs if not isinstance(cb, Checkpoint)]
+            + [cb for cb in cbs if isinstance(cb, Checkpoint)])
+
+
+def _restore(trainer, state, lr):
+    """Load a checkpoint's trainer and callback state; return its history."""
+    trainer.load_state_dict(state["trainer"])
+    if lr is not None and float(lr) != trainer.optimizer.base_lr:
+        # an explicit rate overrides the saved one (_check_resumable warned)
+        trainer.optimizer.lr = trainer.optimizer.base_lr = float(lr)
+    # a run that a callback stopped stays stopped, when resumed with the same callbacks
+    trainer.stop_training = (_load_callback_states(trainer.callbacks, state["callbacks"])
+                             and bool(state["stopped"]))
+    return History.from_dict(state["history"])
+
+
+def _train_epochs(trainer, history, X, y, validation, epochs, eval_train, progress):
+    """The epoch loop: train, evaluate, record, run the callbacks."""
+    net, cbs = trainer.net, trainer.callbacks
+    loss_fn = trainer._loss
+    want_acc = _is_classification(trainer._loss_spec) or y.dtype.kind in "biu"
     bar = _Progress(epochs, trainer.epoch) if progress and sys.stderr.isatty() else None
     try:
         _call(cbs, "on_train_begin", trainer, history)
@@ -706,8 +798,8 @@ def fit(net, X, y, loss="softmax", optimizer="sgd", lr=None, epochs=10, batch_si
             _, train_acc, dead = (_sweep(net, X, y, None, want_acc, True) if eval_train
                                   else (None, None, {}))
             val_loss = val_acc = None
-            if Xv is not None:
-                val_loss, val_acc, _ = _sweep(net, Xv, yv, loss_fn, want_acc)
+            if validation is not None:
+                val_loss, val_acc, _ = _sweep(net, *validation, loss_fn, want_acc)
                 val_loss += losses.penalty(net, trainer.reg, trainer.reg_type)
             history.append(epoch=trainer.epoch, train_loss=float(train_loss),
                            train_acc=train_acc, val_loss=val_loss, val_acc=val_acc,
@@ -723,7 +815,40 @@ def fit(net, X, y, loss="softmax", optimizer="sgd", lr=None, epochs=10, batch_si
     finally:
         if bar is not None:
             bar.close()
-    return history
+
+
+class UnderfitWarning(UserWarning):
+    """A training run ended near chance accuracy, or with a loss that barely moved."""
+
+
+#: "near chance": training accuracy below chance + this share of the way from chance to 100%
+NEAR_CHANCE = 0.1
+#: "barely moved": the last epoch's loss above this fraction of the first epoch's
+BARELY_MOVED = 0.99
+
+
+def _warn_if_underfit(trainer, history, y):
+    """Say so when a run ends where it began, and what to try; a learner would otherwise
+    read it as "the network cannot learn this"."""
+    if not len(history):
+        return
+    lr = trainer.optimizer.lr
+    hint = (f"try more epochs, a larger learning rate (lr={lr:g} now; say lr={lr * 10:g}), or "
+            "optimizer='adam'; check that the labels match the inputs")
+    acc = history.train_acc[-1]
+    if acc is not None:
+        chance = float(np.unique(y.reshape(len(y), -1)[:, 0], return_counts=True)[1].max()
+                       / len(y))
+        if acc < chance + NEAR_CHANCE * (1 - chance):
+            warnings.warn(f"training ended near chance: accuracy {acc:.1%} where always "
+                          f"predicting the most common class gives {chance:.1%}; {hint}",
+                          UnderfitWarning, stacklevel=3)
+            return
+    first, last = history.train_loss[0], history.train_loss[-1]
+    if len(history) >= 5 and math.isfinite(first) and last > BARELY_MOVED * first:
+        warnings.warn(f"the training loss barely moved in {len(history)} epochs ({first:.4g} "
+                      f"in the first, {last:.4g} in the last); {hint}", UnderfitWarning,
+                      stacklevel=3)
 
 
 def _seeds(seed):

@@ -52,7 +52,8 @@ def build(hidden, dropout=0.0, noise=0.0, seed=0):
     net = lw.Network([2, hidden, 2], activation="relu", dropout=dropout, seed=seed)
     if noise:
         rng = np.random.default_rng([seed, 1])
-        net = lw.Sequential(lw.GaussianNoise(noise, rng=rng), *net.layers)
+        net = lw.Sequential(lw.GaussianNoise(noise, rng=rng),
+                            *(layer.copy() for layer in net.layers))
     return net
 
 

@@ -1,0 +1,109 @@
+"""``python -m benchmarks.before_after --base REV``: the training step of this working tree
+against the same step at an earlier git revision, measured side by side in one run.
+
+Each round runs one child process per side, in alternating order, and each child times
+``Trainer.run_epoch`` on the cases below (the loop ``lw.fit`` runs); the result is the median
+over rounds of the time per step, and the median of the per-round ratios, so that the host's
+slow spells shift both sides alike. The base revision is checked out with ``git worktree`` into
+a temporary folder and removed afterwards. OpenBLAS's forced kernel settings are removed for the
+children, as the main harness does (see :mod:`benchmarks.machine`).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+from .machine import BLAS_OVERRIDES
+
+#: (name, sizes, batch, samples, learning rate): the tiny net is all per-call overhead, the
+#: headline net all GEMMs
+CASES = [
+    ("2-20-2 b10", [2, 20, 2], 10, 2000, 0.05),
+    ("64-100-10 b32", [64, 100, 10], 32, 1797, 0.01),
+    ("3072-100-10 b256", [3072, 100, 10], 256, 10240, 1e-3),
+]
+
+_CHILD = textwrap.dedent("""
+    import json, sys, time
+    import numpy as np
+    import layerwise as lw
+
+    cases, min_seconds = json.loads(sys.argv[1]), float(sys.argv[2])
+    out = {}
+    for name, sizes, batch, n, lr in cases:
+        rng = np.random.default_rng(0)
+        X = rng.standard_normal((n, sizes[0])).astype(np.float32)
+        y = rng.integers(0, sizes[-1], n)
+        trainer = lw.Trainer(lw.Network(sizes, seed=0), loss="softmax", optimizer="sgd", lr=lr,
+                             reg=1e-4, batch_size=batch, seed=0)
+        X, y = trainer.prepare(X, y)
+        trainer.run_epoch(X, y)  # warm-up: workspaces, caches
+        steps, start = 0, time.perf_counter()
+        while True:
+            trainer.run_epoch(X, y)
+            steps += -(-n // batch)
+            elapsed = time.perf_counter() - start
+            if elapsed >= min_seconds:
+                break
+        out[name] = elapsed / steps * 1e6
+    print(json.dumps(out))
+""")
+
+
+def _run_child(root, cases, min_seconds):
+    env = {k: v for k, v in os.environ.items() if k not in BLAS_OVERRIDES}
+    env["PYTHONPATH"] = str(root)
+    done = subprocess.run([sys.executable, "-c", _CHILD, json.dumps(cases), str(min_seconds)],
+                          cwd=root, env=env, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure(base, rounds=7, min_seconds=0.5, cases=CASES):
+    """``{case: {"before": µs, "after": µs, "ratio": before/after}}`` (medians)."""
+    here = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as tmp:
+        old = Path(tmp) / "base"
+        subprocess.run(["git", "-C", str(here), "worktree", "add", "--detach", str(old), base],
+                       check=True, capture_output=True)
+        try:
+            times = {"before": [], "after": []}
+            for r in range(rounds):
+                order = [("before", old), ("after", here)]
+                for side, root in (order if r % 2 == 0 else order[::-1]):
+                    times[side].append(_run_child(root, cases, min_seconds))
+        finally:
+            subprocess.run(["git", "-C", str(here), "worktree", "remove", "--force", str(old)],
+                           check=False, capture_output=True)
+    result = {}
+    for name, *_ in cases:
+        before = [t[name] for t in times["before"]]
+        after = [t[name] for t in times["after"]]
+        result[name] = {"before": statistics.median(before), "after": statistics.median(after),
+                        "ratio": statistics.median(b / a for b, a in zip(before, after))}
+    return result
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m benchmarks.before_after",
+                                description=__doc__.split("\n\n")[0])
+    p.add_argument("--base", required=True, help="the git revision to compare against")
+    p.add_argument("--rounds", type=int, default=7)
+    p.add_argument("--min-seconds", type=float, default=0.5,
+                   help="each child times at least this long per case")
+    args = p.parse_args(argv)
+    result = measure(args.base, args.rounds, args.min_seconds)
+    print(f"| case | µs/step at {args.base} | µs/step now | before / now |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, r in result.items():
+        print(f"| {name} | {r['before']:.1f} | {r['after']:.1f} | {r['ratio']:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
