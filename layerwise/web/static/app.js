@@ -117,7 +117,8 @@
   let history = [];       // [{steps, epoch, train, test}]
   let pointsLayer = null; // the data points, drawn once per data change
   let fpsShown = 0;
-  let deadNoticeAt = -1;  // the step of the last dead-ReLU notice
+  let deadNoticeAt = "";  // the network and rate of the last dead-ReLU notice
+  let netSerial = 0;  // counts fresh networks
   let reconnectDelay = 500;
   let ended = false;            // the server dropped this page's idle session
   let afterReconnect = null;    // the action that woke it, sent once a new session is up
@@ -484,7 +485,7 @@
     if (msg.type === "info") {
       const newData = "train" in msg;
       // a new network: the old one's frames are no longer what the page shows
-      if (msg.what === "reset") { history = []; probe.header = null; pending = null; }
+      if (msg.what === "reset") { history = []; probe.header = null; pending = null; netSerial++; }
       info = Object.assign({}, info || {}, msg);
       probe.info = info;
       $("net-name").textContent = msg.name;
@@ -780,8 +781,9 @@
       `saturated ${state.activation} outputs: ${Math.round(100 * h.saturated)}%` : "";
     // many dead ReLUs after training: the seed's warning about high learning rates, with a rate
     const deadShare = hiddenTotal ? deadTotal / hiddenTotal : 0;
-    if (state.activation === "relu" && h.steps > 0 && deadShare >= 0.5 && h.steps !== deadNoticeAt) {
-      deadNoticeAt = h.steps;
+    const noticeKey = `${netSerial}|${state.lr}`;
+    if (state.activation === "relu" && h.steps > 0 && deadShare >= 0.5 && noticeKey !== deadNoticeAt) {
+      deadNoticeAt = noticeKey;  // once for this network at this rate
       const lower = LR_CHOICES.filter((v) => v <= state.lr / 10).pop() || LR_CHOICES[0];
       showMessage(`${deadTotal} of ${hiddenTotal} ReLUs (${Math.round(100 * deadShare)}%) have died: ` +
         "their input is negative on every training point, so no gradient reaches them and they " +
@@ -1299,8 +1301,9 @@
         b.addEventListener("click", () => {
           const patch = Object.assign({fromLesson: true}, lesson.variants[i][1]);
           change(patch);
+          // from the same start as the other variants, and on (a reset pauses)
           send({type: "reset"});
-          if (!playing) send({type: "play"});
+          send({type: "play"});
         });
         holder.appendChild(b);
       });
