@@ -439,7 +439,7 @@
     ws.onopen = () => {
       reconnectDelay = 500;
       unacked = 0;
-      sendSetup();
+      flushSetup();
       if (afterReconnect) { send(afterReconnect); afterReconnect = null; }
     };
     ws.onmessage = (ev) => {
@@ -468,6 +468,7 @@
   }
 
   function send(msg) {
+    if (msg.type !== "setup" && msg.type !== "ack" && setupTimer !== null) flushSetup();
     if (ws && ws.readyState === WebSocket.OPEN) {
       ws.send(JSON.stringify(msg));
     } else if (ended) {
@@ -477,7 +478,16 @@
     }
   }
 
+  // Changes made in one go (sixty clicks in a script, a lesson's several fields) travel as one
+  // setup, sent when the current task ends; any other message sends it first, to keep order.
+  let setupTimer = null;
+
   function sendSetup() {
+    if (setupTimer === null) setupTimer = setTimeout(flushSetup, 0);
+  }
+
+  function flushSetup() {
+    if (setupTimer !== null) { clearTimeout(setupTimer); setupTimer = null; }
     send({type: "setup", setup: state});
   }
 
