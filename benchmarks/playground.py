@@ -156,8 +156,9 @@ def browser(name, seconds, p, url):
             lat["pause"].append(_measure(page, "pause"))
             lat["play"].append(_measure(page, "play"))
             time.sleep(0.5)
-        lat["learning rate"] = [_measure(page, "learning rate", lr)
-                                for lr in (0.1, 0.01, 0.03)]
+        # three changes, the last back to the setup's own rate (0.03 diverges the heaviest)
+        rates = (0.1, 0.01, 0.03) if name == "default" else (0.003, 0.0001, 0.001)
+        lat["learning rate"] = [_measure(page, "learning rate", lr) for lr in rates]
         # the first hidden layer: down by one, then to 4, then up to its size plus 56 (64 at most)
         lat["one neuron less"] = [_measure(page, "neurons", ["Remove", 1])]
         time.sleep(1.0)
@@ -167,6 +168,9 @@ def browser(name, seconds, p, url):
         lat["sixty neurons more"] = [_measure(page, "neurons", ["Add", 60])]
         time.sleep(1.0)
         after = [page.evaluate("window.playground.stats()") for _ in range(3) if not time.sleep(1)]
+        print(f"  after: {after}, page: " + page.evaluate(
+            "JSON.stringify({playing: __lw.playing, drawn: __lw.framesDrawn, got: __lw.framesReceived,"
+            " errors: __lw.errors.slice(-2), sizes: __lw.info.sizes})"), file=sys.stderr, flush=True)
         out["fps_after_growth"] = statistics.median(s["fps"] for s in after)
         out["draw_ms"] = page.evaluate("""(() => { const t = performance.now();
             for (let i = 0; i < 20; i++) window.__lw.drawAll();

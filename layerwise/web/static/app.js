@@ -113,6 +113,7 @@
   let ws = null;
   let playing = false;
   let pending = null;     // the newest frame not yet drawn
+  let drawScheduled = false;
   let unacked = 0;        // frames received but not yet acknowledged
   let history = [];       // [{steps, epoch, train, test}]
   let pointsLayer = null; // the data points, drawn once per data change
@@ -552,11 +553,15 @@
         if (history.length > 1200) history = history.filter((_, i) => i % 2 === 0);
       }
     }
-    if (!pending) requestAnimationFrame(drawPending);
     pending = header;
+    if (!drawScheduled) { drawScheduled = true; requestAnimationFrame(drawPending); }
   }
 
   function drawPending() {
+    drawScheduled = false;
+    // acknowledge every frame received, drawn or skipped (a new network drops the old one's):
+    // the server sends at most two ahead
+    while (unacked > 0) { send({type: "ack"}); unacked--; }
     if (!pending) return;
     probe.header = pending;
     drawAll();
@@ -571,8 +576,6 @@
       const st = window.playground.stats();
       $("fps").textContent = playing ? `${st.fps} fps · ${st.stepsPerSecond.toLocaleString("en")} steps/s` : "";
     }
-    // acknowledge every frame received, drawn or skipped: the server sends at most two ahead
-    while (unacked > 0) { send({type: "ack"}); unacked--; }
   }
 
   function setPlaying(p) {
