@@ -5,6 +5,9 @@ A screenshot of the page at 1280x800 is kept as ``artifacts/playground.png``.
 """
 import json
 import os
+import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -76,7 +79,12 @@ def wait_for(page, expr, timeout=30.0):
     # a value read before it exists (no frame yet after a new network) is not there yet
     guarded = f"(() => {{ try {{ return ({expr}); }} catch (e) {{ return false; }} }})()"
     while True:
-        value = page.evaluate(guarded)
+        try:
+            value = page.evaluate(guarded)
+        except sync_api.Error as e:  # the page is navigating (a reload): not there yet
+            if "context was destroyed" not in str(e) and "navigat" not in str(e):
+                raise
+            value = None
         if value:
             return value
         if time.monotonic() > deadline:
@@ -542,3 +550,52 @@ def test_learning_rate_ten_kills_the_relus_and_the_page_says_so(page, server):
              timeout=60)
     notice = [m for m in page.evaluate("__lw.messages") if "have died" in m]
     assert len(notice) == 1 and "Learning rate 10 is too high" in notice[0]  # said once
+
+
+def _serve_on(port):
+    code = f"from layerwise.web.server import serve; serve(port={port}, open_browser=False)"
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    line = ""
+    deadline = time.monotonic() + 60
+    while "http://" not in line and time.monotonic() < deadline and proc.poll() is None:
+        line = proc.stdout.readline()
+    if "http://" not in line:
+        proc.kill()
+        pytest.fail(f"the server did not start: {proc.stderr.read()}")
+    return proc, line[line.index("http://"):].strip()
+
+
+def _stop(proc):
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def test_after_a_server_restart_the_open_page_says_how_to_get_in_then_restores(context):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    first, url = _serve_on(port)
+    second = None
+    try:
+        page = context.new_page()
+        open_page(page, url)
+        page.select_option("#activation", "tanh")
+        page.select_option("#lr", "0.3")
+        wait_for(page, "__lw.info.setup.activation === 'tanh' && __lw.info.setup.lr === 0.3")
+        before = json.loads(page.evaluate("JSON.stringify(__lw.state)"))
+        _stop(first)
+        second, url2 = _serve_on(port)  # a new token: the page's cookie is no longer valid
+        # the page notices, keeps its link and shows how to get in, never a bare 401
+        wait_for(page, "document.querySelector('#kept') !== null", timeout=60)
+        assert "layerwise serve" in page.text_content("main")
+        open_page(page, url2)
+        wait_for(page, "__lw.info && __lw.info.setup.activation === 'tanh'")
+        assert json.loads(page.evaluate("JSON.stringify(__lw.state)")) == before
+    finally:
+        _stop(first)
+        if second is not None:
+            _stop(second)

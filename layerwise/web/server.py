@@ -17,7 +17,10 @@ Endpoints
 ``WS /ws``                one session per connection: setups and commands in, frames out
 
 Malformed input gets a 4xx answer with a message: 400 (bad JSON or values), 401 (no token),
-403 (foreign Host or Origin), 404, 413 (a body over 1 MB), 415 (not JSON).
+403 (foreign Host or Origin), 404, 413 (a body over 1 MB), 415 (not JSON). A browser that asks
+for the page without a valid token (a shared link, or a server restarted since) gets, with its
+401, a page that says how to get in and keeps the link in the browser's storage; the page takes
+it back once it is opened with the printed URL (and ``/?lesson=NAME`` opens that lesson).
 
 >>> app = create_app(token="t0ken")
 >>> sorted(r.path for r in app.routes)
