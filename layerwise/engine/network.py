@@ -18,7 +18,7 @@ import copy
 from . import activations as act
 from .backend import as_dtype, xp
 from .init import default_init, INITS
-from .layers import LAYER_TYPES, Activation, Dense, Layer, PReLU, layer_from_config
+from .layers import LAYER_TYPES, Layer, PReLU, layer_from_config
 from .params import ParameterStore
 
 
@@ -127,6 +127,7 @@ class Sequential:
         layer that already belongs to a network.
 
     >>> import numpy as np
+    >>> from layerwise import Activation, Dense
     >>> net = Sequential(Dense(2, 3, rng=np.random.default_rng(0)), Activation("tanh"), Dense(3, 1))
     >>> net(np.zeros((4, 2))).shape, net.depth, net.num_params
     ((4, 1), 2, 13)

@@ -358,10 +358,21 @@ class Trainer:
         self._loss_limit = (-math.inf if loss is None
                             else EXPLOSION * max(self.reference_loss, 1.0))
 
-    def run_epoch(self, X, y) -> float:
+    def run_epoch(self, X, y, order=None) -> float:
         """One pass over ``(X, y)`` (from :meth:`prepare`) in a fresh random order; returns the
-        mean loss per sample."""
-        if not isinstance(X, np.ndarray) or X.ndim != 2 or X.dtype != self.net.dtype:
+        mean loss per sample.
+
+        ``order``, a permutation of ``range(N)``, visits the rows in that order instead (for a
+        caller that owns the shuffling, as the scikit-learn face does). ``X`` may also be a
+        SciPy sparse CSR matrix in the network's dtype: each minibatch is then densified on its
+        own, so the dense matrix never exists whole.
+        """
+        sparse = not isinstance(X, np.ndarray) and hasattr(X, "tocsr")
+        if sparse and (X.format != "csr" or X.dtype != self.net.dtype):
+            raise TypeError(f"a sparse X must be CSR in the network's dtype {self.net.dtype}, "
+                            f"got {X.format} {X.dtype}")
+        if not sparse and (not isinstance(X, np.ndarray) or X.ndim != 2
+                           or X.dtype != self.net.dtype):
             raise TypeError("run_epoch takes arrays from Trainer.prepare(X, y): X 2-D in the "
                             f"network's dtype {self.net.dtype}, got "
                             f"{type(X).__name__} {getattr(X, 'dtype', '')}")
@@ -372,13 +383,15 @@ class Trainer:
         # contiguous slice (the fewest calls per step). Large data: each minibatch is gathered
         # into a reused buffer just before its step, while it is still in cache; an epoch-sized
         # copy goes out to memory and comes back (~25% of a 3072-100-10 step at batch 256).
-        per_epoch = X.nbytes <= EPOCH_GATHER_BYTES
+        per_epoch = not sparse and X.nbytes <= EPOCH_GATHER_BYTES
         rows = n if per_epoch else min(bs, n)
         if self._xbuf is None or self._xbuf.shape != (rows,) + X.shape[1:] \
                 or self._ybuf.shape != (rows,) + y.shape[1:] or self._ybuf.dtype != y.dtype:
             self._xbuf = np.empty((rows,) + X.shape[1:], X.dtype)
             self._ybuf = np.empty((rows,) + y.shape[1:], y.dtype)
-        perm = self.rng.permutation(n)
+        perm = self.rng.permutation(n) if order is None else np.asarray(order)
+        if len(perm) != n:
+            raise ValueError(f"order must be a permutation of range({n}), got {len(perm)} indices")
         # mode="clip" never clips a permutation's indices, and lets np.take write straight
         # into `out` (mode="raise" stages it through a temporary: a third slower on big rows)
         if per_epoch:
@@ -392,7 +405,8 @@ class Trainer:
                     xb, yb = Xs[start:end], ys[start:end]
                 else:
                     idx = perm[start:end]
-                    xb = np.take(X, idx, axis=0, out=self._xbuf[:end - start], mode="clip")
+                    xb = (X[idx].toarray(out=self._xbuf[:end - start]) if sparse else
+                          np.take(X, idx, axis=0, out=self._xbuf[:end - start], mode="clip"))
                     yb = np.take(y, idx, axis=0, out=self._ybuf[:end - start], mode="clip")
                 total += step(xb, yb) * (end - start)
             # a non-finite weight that the loss did not show yet (say, behind a dead ReLU)
