@@ -496,12 +496,17 @@ def test_a_64_neuron_layer_keeps_readable_heatmaps(page, server):
     assert inside
 
 
-def test_the_top_bar_stays_put_as_the_epoch_count_grows(page, server):
+def test_the_top_bar_stays_put_while_training_runs(page, server):
     open_page(page, server)
-    before = page.evaluate("document.getElementById('lr').getBoundingClientRect().left")
+    read = ("['step', 'lr', 'seed'].map(id => "
+            "document.getElementById(id).getBoundingClientRect().left)")
+    before = page.evaluate(read)
+    page.click("#play")  # "Play" becomes "Pause"
+    wait_for(page, "__lw.header.epoch > 200")
     page.evaluate("document.getElementById('epoch').textContent = (123456789).toLocaleString('en')")
-    after = page.evaluate("document.getElementById('lr').getBoundingClientRect().left")
-    assert before == after
+    assert page.evaluate(read) == before
+    page.click("#play")
+    wait_for(page, "!__lw.playing")
 
 
 def test_an_uploaded_csvs_labels_name_the_classes(page, server, tmp_path):
