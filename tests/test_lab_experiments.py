@@ -17,6 +17,11 @@ from layerwise.lab.experiments import load  # noqa: E402
 MODULES = ["e08_dying_relu", "e09_architecture", "e10_universal", "e11_capacity",
            "e12_regularization", "e13_minima", "e14_depth", "e15_cifar"]
 PNG = b"\x89PNG\r\n\x1a\n"
+#: the quick runs made smaller still, for the suite: these tests check structure and rules,
+#: the lab's own runs measure
+SMALLER = {"e08_dying_relu": {"EPOCHS": 2}, "e10_universal": {"STEPS": 300},
+           "e11_capacity": {"STEPS": 300}, "e12_regularization": {"STEPS": 300},
+           "e13_minima": {"STEPS": 100}, "e14_depth": {"DATASETS": {"digits": (10_000, 2)}}}
 
 
 @pytest.fixture(autouse=True)
@@ -40,8 +45,14 @@ def check_section(section, out):
     assert isinstance(section, core.Section)
     json.dumps(section.to_dict())
     assert section.claims and section.method and section.table["rows"]
+    for f in section.figures:
+        assert section.captions.get(f), f"figure {f} has no caption"
     for c in section.claims:
         assert c.verdict in core.VERDICTS, c
+        assert c.kind in core.KINDS and c.rule
+        assert core.in_notes(c.quote), f"{c.id}: not in the notes: {c.quote!r}"
+        if c.kind == "experiment" and c.interval is not None and c.verdict != "inconclusive":
+            assert all(np.isfinite(c.interval)), c
         assert re.search(r"\d", c.measured), f"{c.id}: no number in {c.measured!r}"
         assert c.why and c.claim
         assert c.figures, f"{c.id} names no figure"
@@ -53,6 +64,8 @@ def check_section(section, out):
 def test_quick_run_gives_measured_claims_and_figures(name, tmp_path, monkeypatch):
     monkeypatch.delenv("LAYERWISE_CIFAR10", raising=False)
     module = load(name)
+    for attr, value in SMALLER.get(name, {}).items():
+        monkeypatch.setattr(module, attr, value)
     for attr in ("ID", "TITLE", "CLAIM", "SEED_REF"):
         assert isinstance(getattr(module, attr), str) and getattr(module, attr)
     check_section(run_quick(module, tmp_path), tmp_path)
@@ -127,17 +140,38 @@ def test_spread_centres_lie_in_the_interval():
 def test_minima_verdicts_follow_the_numbers(tmp_path):
     m = load("e13_minima")
     rng = np.random.default_rng(0)
-    honest = [{"hidden": 2, "steps": 9, "loss": list(0.5 + 0.01 * rng.standard_normal(20))},
-              {"hidden": 32, "steps": 9, "loss": list(0.8 + 0.2 * rng.random(20))}]
+    # the small nets end lower and vary less than the big ones: both claims must fail
+    honest = [{"hidden": 2, "steps": 9, "seeds": list(range(20)),
+               "loss": list(0.5 + 0.01 * rng.standard_normal(20)), "accuracy": [1.0] * 20},
+              {"hidden": 32, "steps": 9, "seeds": list(range(20)),
+               "loss": list(0.8 + 0.2 * rng.random(20)), "accuracy": [1.0] * 20}]
     section = m.summarize(honest, tmp_path, quick=True)
     assert [c.verdict for c in section.claims] == ["not supported", "not supported"]
+    # and the notes' picture passes: a few bad minima among the small nets
+    small = [0.04 + 0.001 * rng.random() for _ in range(15)] + [0.58, 0.59, 0.6, 0.58, 0.6]
+    big = list(0.03 + 0.0001 * rng.random(20))
+    section = m.summarize([dict(honest[0], loss=small), dict(honest[1], loss=big)], tmp_path,
+                          quick=True)
+    assert [c.verdict for c in section.claims] == ["supported", "supported"]
+
+
+def test_band_is_fittable_by_two_units():
+    """The e13 task: two ReLU units (one per edge of the band) classify it exactly."""
+    m = load("e13_minima")
+    X, y = m.band(400, seed=3)
+    u = np.array([np.cos(0.6), np.sin(0.6)])
+    h = np.maximum(X @ u - m.HALF_WIDTH, 0) + np.maximum(-X @ u - m.HALF_WIDTH, 0)
+    assert ((h <= 0).astype(int) == y).all()
+    assert np.abs(np.abs(X @ u) - m.HALF_WIDTH).min() > m.MARGIN  # an empty margin
+    assert 0.2 < y.mean() < 0.8
 
 
 def test_depth_verdicts_follow_the_numbers(tmp_path):
     m = load("e14_depth")
     acc = {2: 0.80, 3: 0.90, 4: 0.95, 5: 0.96, 6: 0.97}
     results = [{"dataset": "digits", "depth": d, "seed": s, "width": 10, "params": 1000,
-                "epochs": 1, "test_acc": a + 0.001 * s} for d, a in acc.items() for s in range(3)]
+                "epochs": 1, "lr": 1e-3, "val_acc": a + 0.002 * s, "test_acc": a + 0.001 * s}
+               for d, a in acc.items() for s in range(3)]
     section = m.summarize(results, tmp_path, quick=True)
     verdicts = {c.id: c.verdict for c in section.claims}
     assert verdicts == {"three-beats-two": "supported", "deeper-rarely-helps": "not supported"}
@@ -157,8 +191,11 @@ def test_cifar_without_data_says_so(tmp_path, monkeypatch):
     section = run_quick(load("e15_cifar"), tmp_path)
     claims = {c.id: c for c in section.claims}
     assert claims["params"].verdict == "supported" and "308,310" in claims["params"].measured
-    assert claims["accuracy"].verdict == "partly"
+    # a claim whose data are missing is "not measured", never a verdict
+    assert claims["accuracy"].verdict == "not measured"
+    assert claims["accuracy"].kind == "not measured" and not claims["accuracy"].counted
     assert claims["accuracy"].measured.startswith("not measured")
+    assert "CIFAR-10" in claims["accuracy"].why
 
 
 def test_cifar_with_a_copy_trains_both_models(tmp_path, monkeypatch):

@@ -1,14 +1,19 @@
 """The lab's HTML report: one self-contained page, figures as PNG files beside it.
 
-At the top, a summary table of every claim with what we measured and our verdict; then one
-section per experiment: the claim, the method, the figures, a small table of numbers and, for
-each claim, the verdict (colour and text, never colour alone) with one or two sentences on why.
-Failed experiments are shown as failed, with the error, never left out.
+At the top, a header saying what produced the page (git commit, exact command, library versions,
+CPU), the tallies (experiments counted; identities and unmeasured claims apart), a table of
+contents and a summary table of every claim; then one section per experiment: the sentence of
+the notes it tests, the method, its run time, its source file, a "try it live" link where the
+playground shows the same setting, the figures with captions, and for each claim its kind, the
+decision rule (before the numbers), what was measured with its 95% interval, and the verdict
+(colour and text, never colour alone). Failed experiments are shown as failed, with the error,
+never left out.
 """
 from __future__ import annotations
 
 import html
 import math
+import os
 from pathlib import Path
 
 from ..io.atomic import atomic_write
@@ -18,6 +23,8 @@ BADGES = {
     "supported": ("#0072B2", "#ffffff", "✓ supported"),
     "partly": ("#E69F00", "#000000", "◐ partly"),
     "not supported": ("#D55E00", "#ffffff", "✗ not supported"),
+    "inconclusive": ("#CC79A7", "#000000", "? inconclusive"),
+    "not measured": ("#ffffff", "#333333", "– not measured"),
     "failed": ("#555555", "#ffffff", "! failed"),
 }
 
@@ -49,6 +56,13 @@ figcaption { color: var(--muted); font-size: .85rem; }
 pre { background: var(--soft); padding: .8rem; overflow-x: auto; font-size: .8rem; }
 a { color: #0072B2; }
 .counts span { margin-right: 1rem; }
+.kind { font-size: .78rem; text-transform: uppercase; letter-spacing: .05em; color: var(--muted);
+        border: 1px solid var(--rule); border-radius: 4px; padding: 0 .35rem; margin-left: .3rem; }
+.rule { font-size: .9rem; }
+.live { background: #eef6fb; border: 1px solid #b7d7ea; border-radius: 6px; padding: .4rem .8rem; }
+nav ol { columns: 2; font-size: .92rem; }
+.header td { border: none; padding: .1rem .8rem .1rem 0; font-size: .88rem; }
+.origin { font-size: .88rem; color: var(--muted); }
 """
 
 
@@ -96,21 +110,42 @@ def _table(table):
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _figures(names, title):
-    return "".join(
-        f'<figure><img src="{_e(f)}" alt="{_e(title)}: {_e(Path(f).stem)}" loading="lazy">'
-        f"<figcaption>{_e(f)}</figcaption></figure>" for f in names)
+def _figures(names, title, captions, numbers, section=0):
+    out = []
+    for f in names:
+        number = numbers.setdefault(f, f"{section}.{len(numbers) + 1}")
+        cap = captions.get(f) or title
+        out.append(f'<figure><img src="{_e(f)}" alt="{_e(cap)}" loading="lazy">'
+                   f"<figcaption><b>Figure {number}.</b> {_e(cap)}</figcaption></figure>")
+    return "".join(out)
+
+
+def _interval(c):
+    iv = c.get("interval")
+    if not iv or c.get("value") is None:
+        return ""
+    def one(x):
+        return "∞" if x == math.inf else "-∞" if x == -math.inf else fmt(float(x))
+    return (f'<p class="measured">estimate {_e(fmt(float(c["value"])))}, 95% interval '
+            f"[{_e(one(iv[0]))}, {_e(one(iv[1]))}]" + (f" over {len(c['seeds'])} seeds"
+                                                       if c.get("seeds") else "") + "</p>")
 
 
 def _anchor(section):
     return f"sec-{section.get('module', section['id'])}"
 
 
-def _section(i, s):
+def _section(i, s, out=None):
     head = (f'<section id="{_e(_anchor(s))}"><h2>{i}. {_e(s["title"])}</h2>'
-            f'<div class="ref">{_e(s.get("seed_ref", ""))}</div>')
+            f'<div class="ref">{_e(s.get("seed_ref", ""))}')
+    if s.get("seconds") is not None:
+        head += (f" · run time {_e(fmt(float(s['seconds'])))} s (its tasks, summed over the "
+                 "workers, and its summary)")
+    if s.get("source"):
+        head += f' · source <a href="{_e(_source_href(s["source"], out))}">{_e(s["source"])}</a>'
+    head += "</div>"
     claim = s.get("claim_text") or s.get("claim") or ""
-    quote = f"<blockquote>{_e(claim)}</blockquote>" if claim else ""
+    quote = f"<p><b>Claim, in our words.</b> {_e(claim)}</p>" if claim else ""
     if s["status"] == "failed":
         return (head + quote + f'<p>{badge("failed")} This experiment failed during '
                 f'{_e(s["stage"])}: <code>{_e(s["error"])}</code></p>'
@@ -119,42 +154,87 @@ def _section(i, s):
     parts = [head, quote]
     if s.get("method"):
         parts.append(f"<p><b>Method.</b> {_e(s['method'])}</p>")
-    parts.append(_figures(s.get("figures", []), s["title"]))
+    if s.get("lesson_url"):
+        parts.append(f'<p class="live"><b>Try it live:</b> run <code>layerwise serve</code>, then '
+                     f'open this link: <a href="{_e(s["lesson_url"])}">{_e(s["lesson_url"])}</a>'
+                     "</p>")
+    captions, numbers = s.get("captions", {}), {}
+    parts.append(_figures(s.get("figures", []), s["title"], captions, numbers, i))
     for c in s["claims"]:
         extra = [f for f in c.get("figures", []) if f not in s.get("figures", [])]
+        refs = ", ".join(f"figure {numbers[f]}" for f in c.get("figures", []) if f in numbers)
         parts.append(
-            f'<div class="claim"><p>{badge(c["verdict"])} <b>{_e(c["claim"])}</b></p>'
-            f'<p class="measured">measured: {_e(c["measured"])}</p>'
-            + (f"<p>{_e(c['why'])}</p>" if c.get("why") else "")
-            + _figures(extra, s["title"]) + "</div>")
+            f'<div class="claim" id="claim-{_e(c["id"])}"><p><b>{_e(c["claim"])}</b>'
+            f'<span class="kind">{_e(c.get("kind", ""))}</span></p>'
+            f"<blockquote>{_e(c.get('quote', ''))}</blockquote>"
+            + (f'<p class="origin">{_e(c["origin"])}</p>' if c.get("origin") else "")
+            + f'<p class="rule"><b>Rule.</b> {_e(c.get("rule", ""))}</p>'
+            f'<p class="measured">measured: {_e(c["measured"])}</p>' + _interval(c)
+            + f"<p>{badge(c['verdict'])} " + (_e(c["why"]) if c.get("why") else "")
+            + (f" (see {refs})" if refs else "") + "</p>"
+            + _figures(extra, s["title"], captions, numbers, i) + "</div>")
     parts.append(_table(s.get("table", {})))
     return "".join(parts) + "</section>"
 
 
-def render(doc) -> str:
+def _source_href(source, out):
+    """A link from the report folder to the experiment's file: relative where the report lies
+    beside the package (``make run``), else an absolute ``file:`` address."""
+    root = Path(__file__).resolve().parents[2]
+    path = root / source
+    if out is not None:
+        try:
+            return os.path.relpath(path, Path(out).resolve()).replace(os.sep, "/")
+        except ValueError:  # pragma: no cover - another drive on Windows
+            pass
+    return path.as_uri()
+
+
+def _tally_html(meta, claims):
+    t = meta.get("tallies")
+    if t is None:  # an older results.json
+        from .core import tallies
+
+        t = tallies(claims)
+    exp = "".join(f"<span>{badge(v)} {n}</span>" for v, n in t["experiments"].items())
+    ident = ", ".join(f"{n} {'hold' if v == 'supported' else 'fail'}"
+                      for v, n in t["identities"].items())
+    return (f'<p class="counts"><b>Experiments</b> ({sum(t["experiments"].values())}): {exp}</p>'
+            f'<p class="counts">Apart, not counted: identities checked numerically: {ident}; '
+            f"not measured (data not available here): {t['not measured']}.</p>")
+
+
+def render(doc, out=None) -> str:
     """The report page for a ``results.json`` document."""
     meta, claims, sections = doc["meta"], doc["claims"], doc["sections"]
     by_id = {s["id"]: s for s in sections}
     rows = []
     for c in claims:
         sec = by_id.get(c["section"], {})
-        rows.append(f'<tr><td><a href="#{_e(_anchor(sec) if sec else "")}">{_e(c["id"])}</a></td>'
+        rows.append(f'<tr><td><a href="#claim-{_e(c["id"])}">{_e(c["id"])}</a></td>'
+                    f"<td>{_e(c.get('kind', ''))}</td>"
                     f"<td>{_e(c['claim'])}</td><td class=\"measured\">{_e(c['measured'])}</td>"
                     f"<td>{badge(c['verdict'])}</td></tr>")
     for s in sections:
         if s["status"] == "failed":
-            rows.append(f'<tr><td><a href="#{_e(_anchor(s))}">{_e(s["module"])}</a></td>'
+            rows.append(f'<tr><td><a href="#{_e(_anchor(s))}">{_e(s["module"])}</a></td><td></td>'
                         f"<td>{_e(s['title'])}</td><td>{_e(s['error'])}</td>"
                         f"<td>{badge('failed')}</td></tr>")
-    counts = {v: sum(c["verdict"] == v for c in claims) for v in ("supported", "partly",
-                                                                  "not supported")}
-    count_html = "".join(f"<span>{badge(v)} {n}</span>" for v, n in counts.items())
+    count_html = _tally_html(meta, claims)
     if meta.get("failed"):
-        count_html += f"<span>{badge('failed')} {len(meta['failed'])}</span>"
+        count_html += f"<p>{badge('failed')} {len(meta['failed'])} experiment(s) failed</p>"
     mode = "quick run (smaller experiments)" if meta.get("quick") else "full run"
     where = (f"Dask cluster {meta['scheduler']}" if meta.get("scheduler")
              else f"{meta.get('machine', '')}, jobs={meta.get('jobs')}")
-    body = "".join(_section(i, s) for i, s in enumerate(sections, 1))
+    versions = ", ".join(f"{k} {v}" for k, v in (meta.get("versions") or {}).items())
+    header = "".join(
+        f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in (
+            ("run", f"{mode}, base seed {meta.get('seed')}, started {meta.get('started', '')}, "
+                    f"{fmt(float(meta.get('seconds', 0)))} s"),
+            ("command", meta.get("command", "")), ("git commit", meta.get("git_commit") or "—"),
+            ("versions", versions), ("CPU", f"{meta.get('cpu', '')} ({where})")))
+    toc = "".join(f'<li><a href="#{_e(_anchor(s))}">{_e(s["title"])}</a></li>' for s in sections)
+    body = "".join(_section(i, s, out) for i, s in enumerate(sections, 1))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -162,16 +242,20 @@ def render(doc) -> str:
 <style>{CSS}</style></head>
 <body><main>
 <h1>Neural Networks Part 1, measured</h1>
-<p class="meta">layerwise {_e(meta.get('layerwise', ''))} · {_e(mode)} · seed {_e(meta.get('seed'))}
- · {_e(meta.get('started', ''))} · {_e(fmt(float(meta.get('seconds', 0))))} s · {_e(where)}</p>
-<p>Each claim of the notes is tested by an experiment run by this library. The verdict is
-computed from the measured numbers by a rule written in the experiment: <b>supported</b> when
-the measurement agrees with the claim, <b>partly</b> when it agrees in direction but not in size
-or only in some settings, <b>not supported</b> when it does not. Every number comes from the
-run that wrote this page (see <a href="results.json">results.json</a>).</p>
-<p class="counts">{count_html}</p>
-<table><thead><tr><th>claim</th><th>what the notes say</th><th>measured</th><th>verdict</th>
-</tr></thead><tbody>{''.join(rows)}</tbody></table>
+<table class="header">{header}</table>
+<p>Each claim of the notes is tested by this library and quoted word for word from the notes.
+A claim is an <b>identity</b> (a mathematical fact, checked numerically: it cannot fail unless
+the code is wrong), an <b>experiment</b> (an empirical statement that could come out either
+way), or <b>not measured</b> (the data are not available here). Each experiment runs from
+several seeds; its rule, stated before the numbers, reads the verdict off the 95% interval of
+the measured quantity: <b>supported</b>, <b>partly</b> or <b>not supported</b> when the interval
+lies within one band, <b>inconclusive</b> when it straddles a cut-off (the run is too small to
+decide). Every number comes from the run that wrote this page (see
+<a href="results.json">results.json</a>).</p>
+{count_html}
+<nav><h2>Contents</h2><ol>{toc}</ol></nav>
+<table><thead><tr><th>claim</th><th>kind</th><th>in our words</th><th>measured</th>
+<th>verdict</th></tr></thead><tbody>{''.join(rows)}</tbody></table>
 {body}
 </main></body></html>
 """
@@ -180,5 +264,5 @@ run that wrote this page (see <a href="results.json">results.json</a>).</p>
 def write_report(out, doc) -> Path:
     """Write ``out/index.html`` for the document; return its path."""
     path = Path(out) / "index.html"
-    atomic_write(path, render(doc).encode("utf-8"))
+    atomic_write(path, render(doc, out).encode("utf-8"))
     return path

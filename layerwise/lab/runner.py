@@ -244,8 +244,63 @@ def _failed_section(name, stage, error, module=None):
             "error": _first_line(error), "traceback": error, "claims": [], "figures": []}
 
 
+def _source_of(module):
+    """The experiment's source file, relative to the folder above the package
+    (``layerwise/lab/experiments/e08_dying_relu.py``)."""
+    path = Path(module.__file__).resolve()
+    root = Path(__file__).resolve().parents[2]
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:  # pragma: no cover - a module loaded from elsewhere
+        return path.as_posix()
+
+
+def _git_commit():
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
+                              text=True, timeout=10)
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--",
+                                "layerwise"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if head.returncode != 0:
+        return None
+    return head.stdout.strip() + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
+
+
+def _cpu():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def environment():
+    """What produced a report: git commit, library versions, CPU."""
+    import numpy
+
+    from .. import __version__
+
+    versions = {"layerwise": __version__, "python": platform.python_version(),
+                "numpy": numpy.__version__}
+    for mod in ("matplotlib", "joblib", "threadpoolctl"):
+        try:
+            versions[mod] = importlib.import_module(mod).__version__
+        except ImportError:
+            pass
+    return {"git_commit": _git_commit(), "versions": versions, "cpu": _cpu(),
+            "layerwise": __version__, "python": versions["python"], "numpy": numpy.__version__,
+            "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores"}
+
+
 def run_lab(names, out, quick=False, seed=0, jobs=None, scheduler=None, cifar10=None,
-            show_progress=True):
+            show_progress=True, command=None):
     """Run the experiments ``names`` and write the report into ``out``.
 
     Returns the ``results.json`` content as a dict.
@@ -287,6 +342,7 @@ def run_lab(names, out, quick=False, seed=0, jobs=None, scheduler=None, cifar10=
             sections.append(_failed_section(name, f"run ({len(errors)} of {len(results)} tasks "
                                                   "failed)", errors[0], module))
             continue
+        t_sum = time.perf_counter()
         try:
             section = module.summarize([r["result"] for r in results], out, quick)
             if not isinstance(section, core.Section):
@@ -300,16 +356,20 @@ def run_lab(names, out, quick=False, seed=0, jobs=None, scheduler=None, cifar10=
         except Exception:  # noqa: BLE001
             sections.append(_failed_section(name, "summarize", traceback.format_exc(), module))
             continue
-        data.update(module=name, status="ok", claim_text=getattr(module, "CLAIM", ""))
+        source = _source_of(module)
+        lesson = getattr(module, "LESSON", None)
+        data.update(module=name, status="ok", claim_text=getattr(module, "CLAIM", ""),
+                    source=source, lesson=lesson,
+                    lesson_url=core.lesson_url(lesson) if lesson else None,
+                    seconds=round(task_seconds[name] + time.perf_counter() - t_sum, 2))
         sections.append(data)
         for c in data["claims"]:
-            claims.append({"id": c["id"], "claim": c["claim"], "measured": c["measured"],
-                           "verdict": c["verdict"], "figures": c["figures"] or data["figures"],
-                           "why": c["why"], "section": data["id"]})
-
-    import numpy
-
-    from .. import __version__
+            claims.append({"id": c["id"], "kind": c["kind"], "claim": c["claim"],
+                           "quote": c["quote"], "rule": c["rule"], "measured": c["measured"],
+                           "value": c["value"], "interval": c["interval"],
+                           "verdict": c["verdict"], "seeds": c["seeds"],
+                           "figures": c["figures"] or data["figures"], "source": source,
+                           "origin": c["origin"], "why": c["why"], "section": data["id"]})
 
     meta = {
         "quick": bool(quick), "seed": seed, "jobs": jobs if jobs is not None else -1,
@@ -318,9 +378,8 @@ def run_lab(names, out, quick=False, seed=0, jobs=None, scheduler=None, cifar10=
         "seconds": round(time.perf_counter() - t0, 2), "tasks": len(plan),
         "task_seconds": task_seconds, "experiments": list(names),
         "failed": [s["module"] for s in sections if s["status"] == "failed"],
-        "layerwise": __version__, "python": platform.python_version(),
-        "numpy": numpy.__version__, "machine": f"{platform.system()} {platform.machine()}, "
-                                                f"{os.cpu_count()} cores",
+        "command": command or "layerwise lab " + " ".join(sys.argv[1:]),
+        "tallies": core.tallies(claims), **environment(),
     }
     doc = {"claims": claims, "sections": sections, "meta": meta}
     atomic_write(out / "results.json", json.dumps(doc, indent=1).encode())
@@ -352,15 +411,17 @@ def summary_table(doc, width=None):
     rule = "-" * width
     lines = row("claim", "measured", "verdict") + [rule]
     for c in doc["claims"]:
-        lines += row(f"[{c['id']}] {c['claim']}", c["measured"], c["verdict"])
+        lines += row(f"[{c['id']}] ({c['kind']}) {c['claim']}", c["measured"], c["verdict"])
     for s in doc["sections"]:
         if s["status"] == "failed":
             lines += row(f"[{s['module']}] {s['title']}", f"{s['stage']}: {s['error']}", "FAILED")
-    counts = {v: sum(c["verdict"] == v for c in doc["claims"]) for v in core.VERDICTS}
+    t = core.tallies(doc["claims"])
     lines.append(rule)
-    lines.append(", ".join(f"{n} {v}" for v, n in counts.items())
-                 + f"; {len(doc['meta']['failed'])} experiment(s) failed; "
-                   f"{doc['meta']['seconds']:.0f} s")
+    lines += textwrap.wrap(
+        "experiments: " + ", ".join(f"{n} {v}" for v, n in t["experiments"].items())
+        + "; apart, identities: " + ", ".join(f"{n} {v}" for v, n in t["identities"].items())
+        + f"; not measured: {t['not measured']}; {len(doc['meta']['failed'])} experiment(s) "
+          f"failed; {doc['meta']['seconds']:.0f} s", width)
     return "\n".join(lines)
 
 
@@ -412,7 +473,9 @@ def main(argv=None) -> int:
     try:
         doc = run_lab(names, args.out, quick=args.quick, seed=args.seed, jobs=args.jobs,
                       scheduler=args.scheduler, cifar10=args.cifar10,
-                      show_progress=not args.no_progress)
+                      show_progress=not args.no_progress,
+                      command=" ".join(["layerwise lab", *(argv if argv is not None
+                                                           else sys.argv[1:])]))
     except (ImportError, OSError) as e:
         print(f"layerwise lab: {e}", file=sys.stderr)
         return EXIT_FAILED

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..common import tolerance_rule
 from ..core import Claim, Section
 
 ID = "activations"
@@ -19,6 +20,16 @@ CLAIM = ("Sigmoid squashes to (0, 1) and tanh to (-1, 1); both saturate, and tan
          "thresholds at zero and does not saturate.")
 
 IDENTITY_TOL = 1e-12  # float64 evaluations of both sides differ by a few ulps at most
+QUOTE_IDENTITY = ("Also note that the tanh neuron is simply a scaled sigmoid neuron, in particular "
+                  "the following holds: tanh(x)=2σ(2x)−1.")
+QUOTE_SHAPES = ("It squashes a real-valued number to the range [-1, 1]. Like the sigmoid neuron, "
+                "its activations saturate, but unlike the sigmoid neuron its output is "
+                "zero-centered.")
+SHAPES_RULE = ("supported (the properties hold) if every one of these holds: sigmoid's outputs "
+               "lie in [0, 1] and tanh's in [-1, 1] on [-40, 40]; both have |f'(±20)| < 1e-3; "
+               "tanh's mean/std on N(0, 1) inputs is below 0.1 in size and sigmoid's is not; "
+               "ReLU's minimum is 0 and its slope for x > 0 is not flat; otherwise not "
+               "supported.")
 FLAT = 1e-3  # a tail is flat when |f'| at |x| = 20 is below this
 CENTRED = 0.1  # zero-centred when |mean f(x)| < 0.1 std f(x) for x ~ N(0, 1)
 
@@ -74,7 +85,8 @@ def verdicts(r):
     * identity: supported when max |tanh(x) - (2 sigmoid(2x) - 1)| < 1e-12, else not supported;
     * shapes: supported when sigmoid's outputs lie in [0, 1], tanh's in [-1, 1], both have flat
       tails on both sides, tanh is zero-centred and sigmoid is not, and ReLU's output is
-      min 0 with a right tail that is not flat; partly when only some of these hold.
+      min 0 with a right tail that is not flat; not supported when any of them fails (these
+      are properties of the functions, so an identity: all or nothing).
     """
     p = {q["name"]: q for q in r["props"]}
     s, t, relu = p["sigmoid"], p["tanh"], p["relu"]
@@ -89,8 +101,7 @@ def verdicts(r):
         "relu does not saturate for x > 0": not relu["flat_right"],
     }
     held = sum(checks.values())
-    shapes = ("supported" if held == len(checks) else "partly" if held >= len(checks) // 2
-              else "not supported")
+    shapes = "supported" if held == len(checks) else "not supported"
     ident = "supported" if r["identity_err"] < IDENTITY_TOL else "not supported"
     return ident, shapes, checks
 
@@ -116,7 +127,8 @@ def summarize(results, out, quick):
         claim="tanh is a scaled sigmoid: tanh(x) = 2 sigmoid(2x) − 1",
         measured=f"max |tanh(x) − (2σ(2x) − 1)| = {r['identity_err']:.1e} over "
                  f"{r['n_points']:,} points in float64",
-        verdict=ident,
+        verdict=ident, kind="identity", quote=QUOTE_IDENTITY, value=r["identity_err"],
+        rule=tolerance_rule("max |tanh(x) − (2σ(2x) − 1)|", IDENTITY_TOL),
         why=("The two sides agree to a few units of float64 round-off everywhere we looked, "
              "including the saturated tails." if ident == "supported" else
              "The two sides differ by more than round-off."),
@@ -132,7 +144,7 @@ def summarize(results, out, quick):
                   f"{p['tanh']['slope_right']:.0e}, relu right {p['relu']['slope_right']:g}; "
                   f"mean/std of f(N(0,1)): sigmoid {p['sigmoid']['mean_over_std']:.2f}, tanh "
                   f"{p['tanh']['mean_over_std']:.3f}"),
-        verdict=shapes,
+        verdict=shapes, kind="identity", quote=QUOTE_SHAPES, rule=SHAPES_RULE,
         why=("Every property held in the measurement: the squashing ranges, flat tails (the "
              "derivative is below 1e-3 at |x| = 20), tanh's zero mean and sigmoid's offset, and "
              "ReLU's unit slope for x > 0." if not failed else
@@ -160,6 +172,9 @@ def summarize(results, out, quick):
                 "beside the measured ones" + (f"; they disagree on zero-centredness for "
                                               f"{', '.join(mismatch)}." if mismatch else ".")),
         claims=[c1, c2], figures=[seed_name, all_name],
+        captions={seed_name: "The notes' figures ch6-02 and ch6-04 (left): sigmoid, tanh and "
+                             "ReLU with their derivatives.",
+                  all_name: "Every activation in the library's table, with its derivative."},
         table={"columns": ["activation", "measured range", "table range", "mean/std",
                            "table: zero-centred", "flat tails (measured)", "table: saturates",
                            "max |f' − numeric|"], "rows": rows},

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..common import mean_of, verdict_of
+from ..common import (COMBINE_TEXT, FULL_SEEDS, Rule, combine, fmt_interval, interval, mean_of,
+                      seeds_for)
 from ..core import Claim, Section
 
 ID = "saturation"
@@ -28,14 +29,35 @@ SIZES = [64, 100, 100, 10]
 SCALES = [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 CURVE_SCALES = [0.1, 1.0, 10.0]  # small (about Xavier's 0.11 here), moderate, large
 SMALL, LARGE = CURVE_SCALES[0], CURVE_SCALES[-1]
-LR, BATCH = 0.1, 32
+LR, BATCH, EPOCHS = 0.1, 32, 10
+LESSON = "saturation"
+QUOTE_UNITS = ("For example, if the initial weights are too large then most neurons would become "
+               "saturated and the network will barely learn.")
+QUOTE_GRADIENT = ("Therefore, if the local gradient is very small, it will effectively “kill” the "
+                  "gradient and almost no signal will flow through the neuron to its weights and "
+                  "recursively to its data.")
+QUOTE_LEARNING = "if the initial weights are too large then most neurons would become saturated " \
+                 "and the network will barely learn."
+#: "most neurons": more than half of the outputs saturated at the largest scale
+UNITS_RULE = Rule(f"the share of saturated outputs at scale {CURVE_SCALES[-1]:g}", supported=0.5,
+                  partly=0.1)
+#: "almost zero", "almost no signal": a tenfold drop at least; a halving is "partly"
+DROP_RULES = (Rule(f"the per-seed drop of the mean local gradient σ'(z), scale "
+                   f"{CURVE_SCALES[0]:g} / {CURVE_SCALES[-1]:g}", supported=10, partly=2),
+              Rule("the per-seed drop of the first layer's ||dW||/||W|| (same scales)",
+                   supported=10, partly=2))
+LEARN_RULES = (Rule("the per-seed drop of how far the first layer's weights move in training, "
+                    f"scale {CURVE_SCALES[0]:g} / {CURVE_SCALES[-1]:g}", supported=10, partly=2),
+               Rule("the per-seed rise of the final training loss, large / small scale",
+                    supported=1.5, partly=1.1))
 
 
 def tasks(quick, seed):
-    seeds = [seed] if quick else [seed + i for i in range(3)]
-    epochs = 10 if quick else 30
-    return ([{"kind": "init", "scale": s, "seeds": seeds} for s in SCALES]
-            + [{"kind": "train", "scale": s, "seed": sd, "epochs": epochs}
+    seeds = seeds_for(seed, 3 if quick else FULL_SEEDS)
+    # the quick run measures only the three scales the claims compare
+    return ([{"kind": "init", "scale": s, "seeds": seeds}
+             for s in (CURVE_SCALES if quick else SCALES)]
+            + [{"kind": "train", "scale": s, "seed": sd, "epochs": EPOCHS}
                for s in CURVE_SCALES for sd in seeds])
 
 
@@ -70,7 +92,9 @@ def run_task(kind, scale, seeds=None, seed=None, epochs=None):
             if hist is None:
                 first = acts[min(acts)][1]
                 hist = np.histogram(first, bins=40, range=(0.0, 1.0))[0].tolist()
-        return {"kind": kind, "scale": scale, "saturated": float(np.mean(sat)),
+        return {"kind": kind, "scale": scale, "seeds": list(seeds), "per_seed": {
+                    "saturated": sat, "local_grad": local, "grad_rel": grel},
+                "saturated": float(np.mean(sat)),
                 "local_grad": float(np.mean(local)), "grad_norm": float(np.mean(gnorm)),
                 "grad_rel": float(np.mean(grel)), "hist_layer1": hist}
 
@@ -90,30 +114,28 @@ def run_task(kind, scale, seeds=None, seed=None, epochs=None):
 
 
 def verdicts(init, curves):
-    """units: supported when at least half the outputs are saturated at the largest scale and
-    at most 10% at the small one; partly when saturation merely grows with scale.
-    gradient: supported when both the mean local gradient and the first layer's relative
-    gradient are at least 10x smaller at the largest scale than at the small one; partly when
-    one is. learning: supported when the first layer's weights move at least 10x less (relative
-    to their size) at the large scale than at the small one and the final training loss is at
-    least 1.5x higher; partly when one of the two holds."""
+    """units: :data:`UNITS_RULE`. gradient: both :data:`DROP_RULES`, combined. learning: both
+    :data:`LEARN_RULES`, combined. Every ratio is taken seed by seed (the same seed gives both
+    scales the same split and draw). Returns the three verdicts and the measured intervals."""
     small, large = init[SMALL], init[LARGE]
-    if large["saturated"] >= 0.5 and small["saturated"] <= 0.1:
-        uv = "supported"
-    elif large["saturated"] > small["saturated"]:
-        uv = "partly"
-    else:
-        uv = "not supported"
-    local_drop = small["local_grad"] / large["local_grad"]
-    rel_drop = small["grad_rel"] / large["grad_rel"]
-    gv = verdict_of([local_drop >= 10, rel_drop >= 10])
+    sat = interval(large["per_seed"]["saturated"])
+    uv = UNITS_RULE(sat[1])
+    drops = [interval([a / b for a, b in zip(small["per_seed"][key], large["per_seed"][key])])
+             for key in ("local_grad", "grad_rel")]
+    gparts = [r(d[1]) for r, d in zip(DROP_RULES, drops)]
+    gv = combine(gparts)
     move = {s: mean_of(runs, "w1_change") for s, runs in curves.items()}
     loss = {s: float(np.mean([r["train_loss"][-1] for r in runs])) for s, runs in curves.items()}
-    move_drop = move[SMALL] / move[LARGE]
-    loss_up = loss[LARGE] / loss[SMALL]
-    lv = verdict_of([move_drop >= 10, loss_up >= 1.5])
-    return uv, gv, lv, {"local_drop": local_drop, "rel_drop": rel_drop, "move": move,
-                        "loss": loss, "move_drop": move_drop, "loss_up": loss_up}
+    by = {sc: {r["seed"]: r for r in runs} for sc, runs in curves.items()}
+    seeds = sorted(by[SMALL])
+    move_drop = interval([by[SMALL][s]["w1_change"] / by[LARGE][s]["w1_change"] for s in seeds])
+    loss_up = interval([by[LARGE][s]["train_loss"][-1] / by[SMALL][s]["train_loss"][-1]
+                        for s in seeds])
+    lparts = [LEARN_RULES[0](move_drop[1]), LEARN_RULES[1](loss_up[1])]
+    lv = combine(lparts)
+    return uv, gv, lv, {"sat": sat, "local_drop": drops[0], "rel_drop": drops[1],
+                        "gparts": gparts, "move": move, "loss": loss, "move_drop": move_drop,
+                        "loss_up": loss_up, "lparts": lparts, "seeds": seeds}
 
 
 def summarize(results, out, quick):
@@ -174,21 +196,26 @@ def summarize(results, out, quick):
         claim="If the initial weights are too large, most sigmoid neurons saturate",
         measured=(f"saturated outputs at initialization: {s_['saturated']:.1%} at scale "
                   f"{SMALL:g}, {init[1.0]['saturated']:.1%} at 1, {l_['saturated']:.1%} at "
-                  f"{LARGE:g}"),
-        verdict=uv,
+                  f"{LARGE:g} ({fmt_interval(*k['sat'], pct=True)} over the seeds)"),
+        verdict=uv, quote=QUOTE_UNITS, rule=UNITS_RULE.text, value=k["sat"][0],
+        interval=k["sat"][1], seeds=k["seeds"],
         why=("Saturation climbs with the weight scale, from a few percent at Xavier's scale to "
              "almost every unit at the largest." if uv == "supported" else
+             "The seeds disagree too much to decide." if uv == "inconclusive" else
              "Saturation did not reach the levels the rule asks; see the figure."),
         figures=[name])
     c2 = Claim(
         id="saturation.gradient",
         claim="Saturated units kill the gradient: almost no signal flows through them to "
               "their weights",
-        measured=(f"mean σ'(z)/max falls {k['local_drop']:.0f}x (from {s_['local_grad']:.2f} to "
-                  f"{l_['local_grad']:.3f}); first-layer ||dW||/||W|| falls {k['rel_drop']:.0f}x "
-                  f"(from {s_['grad_rel']:.1e} to {l_['grad_rel']:.1e}); its absolute size goes "
-                  f"from {s_['grad_norm']:.3f} to {l_['grad_norm']:.3f}"),
-        verdict=gv,
+        measured=(f"mean σ'(z)/max falls {fmt_interval(*k['local_drop'])}x (from "
+                  f"{s_['local_grad']:.2f} to {l_['local_grad']:.3f}; {k['gparts'][0]}); "
+                  f"first-layer ||dW||/||W|| falls {fmt_interval(*k['rel_drop'])}x (from "
+                  f"{s_['grad_rel']:.1e} to {l_['grad_rel']:.1e}; {k['gparts'][1]}); its absolute "
+                  f"size goes from {s_['grad_norm']:.3f} to {l_['grad_norm']:.3f}"),
+        verdict=gv, quote=QUOTE_GRADIENT, value=k["local_drop"][0],
+        interval=k["local_drop"][1], seeds=k["seeds"],
+        rule=f"Two parts. (1) {DROP_RULES[0].text} (2) {DROP_RULES[1].text} {COMBINE_TEXT}",
         why=("The local gradient of a saturated sigmoid is tiny, and the gradient reaching the "
              "first layer is tiny relative to the weights it should move. Its absolute size "
              "falls less, because the large weights above it amplify what little passes."
@@ -200,16 +227,20 @@ def summarize(results, out, quick):
         claim="With too-large initial weights the network barely learns",
         measured=(f"after {len(curves[SMALL][0]['train_loss'])} epochs the first layer's weights "
                   f"moved {k['move'][SMALL]:.1%} of their size at scale {SMALL:g} but "
-                  f"{k['move'][LARGE]:.3%} at {LARGE:g}; training loss {k['loss'][SMALL]:.3f} vs "
-                  f"{k['loss'][LARGE]:.3f}; train accuracy "
+                  f"{k['move'][LARGE]:.3%} at {LARGE:g} (drop {fmt_interval(*k['move_drop'])}x, "
+                  f"{k['lparts'][0]}); training loss {k['loss'][SMALL]:.3f} vs "
+                  f"{k['loss'][LARGE]:.3f} (rise {fmt_interval(*k['loss_up'])}x, "
+                  f"{k['lparts'][1]}); train accuracy "
                   f"{np.mean([r['train_acc'][-1] for r in curves[SMALL]]):.1%} vs "
                   f"{np.mean([r['train_acc'][-1] for r in curves[LARGE]]):.1%}"),
-        verdict=lv,
+        verdict=lv, quote=QUOTE_LEARNING, value=k["move_drop"][0],
+        interval=k["move_drop"][1], seeds=k["seeds"],
+        rule=f"Two parts. (1) {LEARN_RULES[0].text} (2) {LEARN_RULES[1].text} {COMBINE_TEXT}",
         why=("The saturated hidden layers hardly change, and the loss stays well above the "
              "small-scale net's. The net still learns something: its output layer fits the "
              "saturated, nearly binary hidden features." if lv == "supported" else
-             f"The first layer's weights moved {k['move_drop']:.1f}x less and the loss ended "
-             f"{k['loss_up']:.2f}x higher at the large scale; the rule asks for 10x and 1.5x."),
+             f"The first layer's weights moved {k['move_drop'][0]:.1f}x less and the loss ended "
+             f"{k['loss_up'][0]:.2f}x higher at the large scale; the rule asks for 10x and 1.5x."),
         figures=[name])
     rows = [[s, init[s]["saturated"], init[s]["local_grad"], init[s]["grad_norm"],
              init[s]["grad_rel"]] + ([k["move"][s], k["loss"][s],
@@ -222,6 +253,11 @@ def summarize(results, out, quick):
                 "hidden weights ~ N(0, scale²), output layer at Xavier's scale. Initialization "
                 "numbers are means over the seeds; training: lw.fit with SGD, lr 0.1, batch 32."),
         claims=[c1, c2, c3], figures=[name],
+        captions={name: "Top left: sigmoid outputs of hidden layer 1 at initialization, for "
+                        "three weight scales. Top right: saturated share and mean local "
+                        "gradient against the scale. Bottom left: the gradient reaching the "
+                        "first layer. Bottom right: training loss at three scales (mean over "
+                        "seeds)."},
         table={"columns": ["scale", "saturated", "mean σ'(z)/max", "||dW1||", "||dW1||/||W1||",
                            "W1 moved (relative)", "final train loss", "final train accuracy"],
                "rows": rows},
@@ -229,3 +265,4 @@ def summarize(results, out, quick):
                                                                 "grad_norm", "grad_rel")}
                           for s in scales}, **{kk: k[kk] for kk in ("local_drop", "rel_drop",
                                                                       "move_drop", "loss_up")}})
+

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..common import mean_of, verdict_of
+from ..common import FULL_SEEDS, Rule, fmt_interval, interval, mean_of, seeds_for
 from ..core import Claim, Section
 
 ID = "zero_centred"
@@ -32,11 +32,28 @@ CLAIM = ("If the data coming into a neuron is always positive, the gradient on i
 BATCHES = [1, 4, 16, 64, 256]
 W_STAR = (1.0, -1.0)
 ZIG_LR, ZIG_STEPS = 0.3, 400
+QUOTE_SIGNS = ("This has implications on the dynamics during gradient descent, because if the "
+               "data coming into a neuron is always positive (e.g. x>0 elementwise in f=wTx+b)), "
+               "then the gradient on the weights w will during backpropagation become either all "
+               "be positive, or all negative (depending on the gradient of the whole expression "
+               "f).")
+QUOTE_BATCH = ("However, notice that once these gradients are added up across a batch of data the "
+               "final update for the weights can have variable signs, somewhat mitigating this "
+               "issue.")
+QUOTE_ZIGZAG = ("This could introduce undesirable zig-zagging dynamics in the gradient updates for "
+                "the weights.")
+SIGNS_RULE = ("supported (the identity holds) if every single-sample gradient row of the layer "
+              "fed by sigmoid outputs has one sign (fraction exactly 1, at every seed); "
+              "otherwise not supported.")
+BATCH_RULE = Rule("the per-seed ratio of one-sign rows, batch 64 / single sample (sigmoid "
+                  "inputs, after 3 epochs)", supported=0.5, partly=1.0, higher=False)
+ZIG_RULE = Rule("the per-seed ratio of path tortuosity, positive / centred inputs",
+                supported=1.5, partly=1.1)
 
 
 def tasks(quick, seed):
-    seeds = [seed] if quick else [seed + i for i in range(3)]
-    draws = 128 if quick else 512
+    seeds = seeds_for(seed, 3 if quick else FULL_SEEDS)
+    draws = 256
     return ([{"kind": "signs", "activation": a, "epochs": e, "seed": s, "draws": draws}
              for a in ("sigmoid", "tanh") for e in (0, 3) for s in seeds]
             + [{"kind": "zigzag", "centred": c, "seed": s} for c in (False, True)
@@ -104,25 +121,16 @@ def run_task(kind, seed, activation=None, epochs=None, draws=None, centred=None)
             "final_dist": float(dist[-1]), "path": P[:121].tolist()}
 
 
-def verdicts(signs, zig):
-    """gradient signs: supported when single-sample rows share one sign at least 99% of the time
-    with sigmoid inputs and at most 5% with tanh inputs; partly when sigmoid's fraction is
-    merely higher. batch: supported when, after training, batches of 64 with sigmoid inputs
-    have at most half the single-sample fraction; partly when lower at all. zig-zag: supported
-    when at least 99% of the updates with positive inputs have same-signed components against at
-    most 70% with centred inputs, and the positive-input path is at least 1.5x as tortuous;
-    partly when one of the two holds."""
-    s1 = signs[("sigmoid", 0)]["1"]
-    t1 = signs[("tanh", 0)]["1"]
-    sv = ("supported" if s1 >= 0.99 and t1 <= 0.05 else "partly" if s1 > t1
-          else "not supported")
-    trained = signs[("sigmoid", 3)]
-    bv = ("supported" if trained["64"] <= 0.5 * trained["1"] else
-          "partly" if trained["64"] < trained["1"] else "not supported")
-    pos, cen = zig[False], zig[True]
-    zv = verdict_of([pos["same_sign"] >= 0.99 and cen["same_sign"] <= 0.7,
-                     pos["tortuosity"] >= 1.5 * cen["tortuosity"]])
-    return sv, bv, zv
+def verdicts(signs_runs, zig_runs):
+    """gradient signs (an identity): :data:`SIGNS_RULE`. batch: :data:`BATCH_RULE`. zig-zag:
+    :data:`ZIG_RULE`, paired by seed. Returns the verdicts and the intervals."""
+    s1 = min(f["1"] for f in signs_runs[("sigmoid", 0)])
+    sv = "supported" if s1 == 1.0 else "not supported"
+    batch = interval([f["64"] / f["1"] for f in signs_runs[("sigmoid", 3)]])
+    pos = {r["seed"]: r["tortuosity"] for r in zig_runs[False]}
+    cen = {r["seed"]: r["tortuosity"] for r in zig_runs[True]}
+    tort = interval([pos[s] / cen[s] for s in sorted(pos)])
+    return sv, BATCH_RULE(batch[1]), ZIG_RULE(tort[1]), {"s1": s1, "batch": batch, "tort": tort}
 
 
 def summarize(results, out, quick):
@@ -139,7 +147,8 @@ def summarize(results, out, quick):
     zig = {c: {"same_sign": mean_of(v, "same_sign"), "tortuosity": mean_of(v, "tortuosity"),
                "steps": [r["steps_to_10pct"] for r in v], "path": v[0]["path"]}
            for c, v in zig_runs.items()}
-    sv, bv, zv = verdicts(signs, zig)
+    sv, bv, zv, k = verdicts(signs_runs, zig_runs)
+    seeds = sorted({r["seed"] for r in zig_runs[False]})
 
     fig, (a, b) = plots.figure(1, 2, size=(11.5, 4.8))
     ws = np.asarray(W_STAR)
@@ -178,8 +187,10 @@ def summarize(results, out, quick):
         claim="With always-positive inputs, a neuron's weight gradient is all positive or all "
               "negative",
         measured=(f"single-sample gradient rows with one sign: sigmoid inputs {si['1']:.1%}, "
-                  f"tanh inputs {ti['1']:.1%}"),
-        verdict=sv,
+                  f"tanh inputs {ti['1']:.1%} (means over seeds; the smallest for sigmoid "
+                  f"{k['s1']:.1%})"),
+        verdict=sv, kind="identity", quote=QUOTE_SIGNS, rule=SIGNS_RULE, value=k["s1"],
+        seeds=seeds,
         why=("Every per-sample gradient row took one sign when the layer's inputs came from "
              "sigmoids, and practically none did with tanh's zero-centred inputs."
              if sv == "supported" else "The measured fractions do not separate as the claim "
@@ -190,12 +201,15 @@ def summarize(results, out, quick):
         claim="Added up across a batch, the update can have variable signs, mitigating this",
         measured=(f"sigmoid inputs after 3 epochs: one-sign rows {st['1']:.0%} per sample, "
                   f"{st['16']:.0%} at batch 16, {st['64']:.0%} at 64, {st['256']:.0%} at 256 "
-                  f"(at initialization: {si['64']:.0%} at 64)"),
-        verdict=bv,
+                  f"(at initialization: {si['64']:.0%} at 64); ratio batch 64 / single "
+                  f"{fmt_interval(*k['batch'])}"),
+        verdict=bv, quote=QUOTE_BATCH, rule=BATCH_RULE.text, value=k["batch"][0],
+        interval=k["batch"][1], seeds=seeds,
         why=("Summing over samples whose errors differ in sign mixes the signs: most batch "
              "gradients of a trained net have mixed rows. At initialization, when all samples "
              "look alike to the net, about half the rows still share a sign."
              if bv == "supported" else
+             "The seeds disagree too much to decide." if bv == "inconclusive" else
              "Batching lowered the fraction less than the rule asks."),
         figures=[name])
     c3 = Claim(
@@ -203,13 +217,17 @@ def summarize(results, out, quick):
         claim="This introduces zig-zagging dynamics in the gradient updates",
         measured=(f"same-sign steps: positive inputs {zig[False]['same_sign']:.0%}, centred "
                   f"{zig[True]['same_sign']:.0%}; path length / distance covered "
-                  f"{zig[False]['tortuosity']:.2f} vs {zig[True]['tortuosity']:.2f}"),
-        verdict=zv,
+                  f"{zig[False]['tortuosity']:.2f} vs {zig[True]['tortuosity']:.2f}; ratio "
+                  f"{fmt_interval(*k['tort'])}"),
+        verdict=zv, quote=QUOTE_ZIGZAG, rule=ZIG_RULE.text, value=k["tort"][0],
+        interval=k["tort"][1], seeds=seeds,
         why=("With positive inputs every step moves both weights the same way, so reaching "
              "(1, −1) takes a staircase of alternating (+,+) and (−,−) steps, a path "
              f"{zig[False]['tortuosity'] / zig[True]['tortuosity']:.1f}x as long for the "
              "distance covered as with the same inputs centred."
-             if zv == "supported" else "Only part of the zig-zag was measured; see the figure."),
+             if zv == "supported" else "The seeds disagree too much to decide."
+             if zv == "inconclusive" else "Only part of the zig-zag was measured; see the "
+                                          "figure."),
         figures=[name])
     rows = [[f"{act}, " + ("init" if ep == 0 else f"{ep} epochs")]
             + [signs[(act, ep)][str(B)] for B in BATCHES]
@@ -225,6 +243,10 @@ def summarize(results, out, quick):
                 f"{zig[False]['steps']}, centred {zig[True]['steps']} (at equal learning rate, "
                 "which also differ in scale, so read the path shapes rather than the speed)."),
         claims=[c1, c2, c3], figures=[name],
+        captions={name: "Left: the first 60 per-sample SGD steps of a two-weight neuron towards "
+                        "w* = (1, -1), with always-positive inputs (a staircase) and the same "
+                        "inputs centred. Right: the share of weight-gradient rows with one sign "
+                        "against batch size."},
         table={"columns": ["hidden layer"] + [f"batch {B}" for B in BATCHES], "rows": rows},
         numbers={"signs": {f"{a}/{e}": v for (a, e), v in signs.items()},
                  "zigzag": {("centred" if c else "positive"): {k: v for k, v in z.items()

@@ -22,7 +22,19 @@ from __future__ import annotations
 import numpy as np
 
 from ..common import param_counts
+from ..common import tolerance_rule
 from ..core import Claim, Section
+
+QUOTE_COUNT = ("Notice that when we say N-layer neural network, we do not count the input "
+               "layer.")
+QUOTE_FORWARD = ("The full forward pass of this 3-layer neural network is then simply three "
+                 "matrix multiplications, interwoven with the application of the activation "
+                 "function:")
+COUNT_RULE = ("supported (the count holds) if the network object's neurons, weights, biases and "
+              "parameters equal the figure's, and the parameters recounted from its weight "
+              "shapes equal them too; otherwise not supported.")
+COUNT_ORIGIN = ("The counts themselves are figure ch6-07 of the original cs231n notes; our notes "
+                "keep only its caption's place (the image is not available).")
 
 ID = "architecture"
 TITLE = "Architecture: the seed's two nets, their sizes, their forward pass"
@@ -116,7 +128,8 @@ def _count_claim(r, fig):
         measured=(f"Network({r['sizes']}): {r['neurons']} neurons, {r['params']} parameters "
                   f"({r['weights']} weights + {r['biases']} biases); counted from the weight "
                   f"shapes {r['params_from_shapes']}"),
-        verdict="supported" if agree else "not supported",
+        verdict="supported" if agree else "not supported", kind="identity", quote=QUOTE_COUNT,
+        rule=COUNT_RULE, origin=COUNT_ORIGIN,
         why=("The counts read from the network object and recounted from its weight shapes "
              "both equal the seed's." if agree else
              f"The network reports {got}, the seed {want}."),
@@ -166,7 +179,9 @@ def summarize(results, out, quick=False):
                   f"{', '.join('x'.join(map(str, s)) for s in fwd['shapes'])}; largest "
                   f"difference from net.forward: {fwd['diff_single']:.1e} for one column "
                   f"vector, {fwd['diff_batch']:.1e} for {fwd['n']} columns (float64)"),
-        verdict="supported" if equal else "not supported",
+        verdict="supported" if equal else "not supported", kind="identity",
+        quote=QUOTE_FORWARD, value=worst,
+        rule=tolerance_rule("the largest |difference| from net.forward", FORWARD_TOL),
         why=(f"The seed's column-vector code on the net's own matrices gives the net's "
              f"outputs to within {FORWARD_TOL:g}; the library computes the same with batches "
              "as rows (X W^T + b)." if equal else
@@ -182,6 +197,10 @@ def summarize(results, out, quick=False):
                 "column-vector forward pass (sigmoid f) is run on the 3-layer net's own matrices "
                 "and compared with net.forward in float64."),
         claims=claims, figures=[diagrams, matrices],
+        captions={diagrams: "Figure ch6-06 redrawn from the network objects: the 2-layer net "
+                            "3-4-2 and the 3-layer net 3-4-4-1.",
+                  matrices: "The 3-layer net's three weight matrices, one neuron per row, as "
+                            "the forward pass of figure ch6-08 multiplies them."},
         table={"columns": ["net", "layers (N)", "neurons", "weights", "biases", "parameters",
                            "seed's parameters"], "rows": rows},
         numbers={"summaries": {_name(r["sizes"]): r["summary"] for r in sizes_r},

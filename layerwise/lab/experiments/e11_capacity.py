@@ -6,8 +6,9 @@ training data by cutting the plane into many disjoint regions, while the 3-neuro
 data as two blobs and treats the few points of one class inside the other's cluster as noise,
 which "could lead to better generalization".
 
-Here the data are two Gaussian blobs with a tenth of the labels flipped (the "red points inside
-the green cluster"); each net is trained full batch with Adam, then measured: training and test
+Here the data are two Gaussian blobs with a twentieth of the labels flipped (the "red points
+inside the green cluster": few enough that 20 units can fit them all, as in the notes' figure);
+each net is trained full batch with Adam, then measured: training and test
 accuracy (the test set is a fresh draw of the same distribution) and how complicated its regions
 are, as the number of connected decision regions on a grid and the fraction of neighbouring grid
 cells whose predicted labels differ (the length of the boundary).
@@ -25,7 +26,7 @@ from collections import deque
 
 import numpy as np
 
-from ..common import keep_net, mean_sd, omit, rebuild
+from ..common import Rule, fmt_interval, interval, keep_net, mean_sd, omit, rebuild, seeds_for
 from ..core import Claim, Section
 
 ID = "capacity"
@@ -34,16 +35,34 @@ CLAIM = ("More hidden neurons express more complicated decision regions; 20 neur
          "training data, 3 model it in broad strokes, which may generalize better.")
 SEED_REF = "Section 3.4, figure ch6-09"
 
+LESSON = "capacity"
 SIZES = (3, 6, 20)
 N_TRAIN, N_TEST = 100, 2000
-FLIP = 0.1  # fraction of training and test labels flipped: the noise a big net fits
+FLIP = 0.05  # fraction of training and test labels flipped: the noise a big net fits
 BLOB_STD = 1.0
-LR = 0.02
+LR = 0.05
+STEPS = 5000
+SEEDS_FULL, SEEDS_QUICK = 20, 3
+#: "fits all" is about what the model can fit: the best of this many initializations per
+#: training set (gradient descent alone sometimes stops a point or two short)
+RESTARTS = 3
 #: the grid on which regions are measured: the blobs sit at (-2, 0) and (2, 0) with std 1
 BOX = (-5.0, 5.0, -4.0, 4.0)
 GRID = 120
-#: a train accuracy at least this high counts as "fits all the training data"
-FITS_ALL = 0.97
+QUOTE_COMPLEX = ("In the diagram above, we can see that Neural Networks with more neurons can "
+                 "express more complicated functions.")
+QUOTE_FITS = ("For example, the model with 20 hidden neurons fits all the training data but at the "
+              "cost of segmenting the space into many disjoint red and green decision regions.")
+QUOTE_SMALL = ("It models the data as two blobs and interprets the few red points inside the "
+               "green cluster as outliers (noise). In practice, this could lead to better "
+               "generalization on the test set.")
+#: "fits all": at most one of the 100 training points wrong; within 5 points "partly"
+FITS_RULE = Rule("the 20-neuron net's training accuracy (best of 3 initializations per "
+                 "training set)", supported=0.99, partly=0.95)
+COMPLEX_RULE = Rule("the per-seed ratio of boundary length, 20 neurons / 3 neurons",
+                    supported=1.5, partly=1.1)
+SMALL_RULE = Rule("the per-seed test-accuracy gain of the 3-neuron net over the 20-neuron net",
+                  supported=0.0)
 #: what each run measures; summarized per setting as (mean, sd) over the runs
 MEASURES = ("train_acc", "test_acc", "regions", "boundary")
 #: the report table's columns after the first (which names the setting)
@@ -90,8 +109,10 @@ def train_full_batch(net, X, y, steps, lr=LR, reg=0.0, optimizer="adam", seed=0)
                          batch_size=len(X), seed=seed)
     X, y = trainer.prepare(X, y)
     loss = float("nan")
-    for _ in range(steps):
-        loss = trainer.step(X, y)
+    # confident logits of a fitted net overflow exp() on the way to a finite, correct loss
+    with np.errstate(over="ignore"):
+        for _ in range(steps):
+            loss = trainer.step(X, y)
     return float(loss)
 
 
@@ -210,13 +231,15 @@ def accuracy_errorbars(ax, stats, names):
 # -- the experiment -------------------------------------------------------------------------
 def tasks(quick=False, seed=0):
     """One task per (hidden size, repeat); each repeat draws its own data and weights."""
-    repeats, steps = (2, 1500) if quick else (5, 5000)
-    return [{"hidden": h, "seed": int(seed) + r, "steps": steps, "keep": r == 0}
-            for h in SIZES for r in range(repeats)]
+    seeds = seeds_for(seed, SEEDS_QUICK if quick else SEEDS_FULL)
+    return [{"hidden": h, "seed": s, "steps": STEPS, "keep": s == seeds[0],
+             "restarts": RESTARTS if h == SIZES[-1] else 1}
+            for h in SIZES for s in seeds]
 
 
-def run_task(hidden, seed, steps, keep=False):
-    """Train one 2-hidden-2 ReLU net on one draw of the data; measure it."""
+def run_task(hidden, seed, steps, keep=False, restarts=1):
+    """Train one 2-hidden-2 ReLU net on one draw of the data and measure it; with
+    ``restarts > 1`` also the best training accuracy over that many initializations."""
     import layerwise as lw
 
     X, y, Xt, yt = train_test_blobs(seed)
@@ -224,6 +247,12 @@ def run_task(hidden, seed, steps, keep=False):
     loss = train_full_batch(net, X, y, steps, seed=seed)
     out = {"hidden": hidden, "seed": seed, "steps": steps, "loss": loss,
            **measure(net, X, y, Xt, yt)}
+    fits = [out["train_acc"]]
+    for r in range(1, restarts):
+        other = lw.Network([2, hidden, 2], activation="relu", seed=[seed, r])
+        train_full_batch(other, X, y, steps, seed=seed)
+        fits.append(lw.accuracy(other, X, y))
+    out["best_train_acc"] = max(fits)
     if keep:  # the weights of the drawn run, so the report can draw its regions
         out.update(keep_net(net))
     return out
@@ -255,60 +284,61 @@ def summarize(results, out, quick=False):
     plots.save(fig, out / acc_png)
 
     small, big = SIZES[0], SIZES[-1]
-    reg_m = [stats[h]["regions"][0] for h in SIZES]
-    bnd_m = [stats[h]["boundary"][0] for h in SIZES]
-    grows = all(a <= b for a, b in zip(reg_m, reg_m[1:])) and \
-        all(a <= b for a, b in zip(bnd_m, bnd_m[1:])) and bnd_m[-1] > bnd_m[0]
-    verdict = "supported" if grows else ("partly" if bnd_m[-1] > bnd_m[0] or reg_m[-1] > reg_m[0]
-                                         else "not supported")
-    n_runs = len(by[small])
+    seeds = [r["seed"] for r in by[small]]
+    per = {h: {r["seed"]: r for r in by[h]} for h in SIZES}
+    n_runs = len(seeds)
+    ratio = [per[big][s]["boundary"] / max(per[small][s]["boundary"], 1e-9) for s in seeds]
+    cm, civ = interval(ratio)
+    verdict = COMPLEX_RULE(civ)
     claims = [Claim(
         id="complexity",
         claim="More hidden neurons express more complicated decision regions.",
         measured="; ".join(f"{h} neurons: {stats[h]['regions'][0]:.1f} regions, boundary "
                            f"{stats[h]['boundary'][0]:.2%} of grid edges" for h in SIZES)
-        + f" (means over {n_runs} runs)",
-        verdict=verdict,
-        why=("Both the number of regions and the boundary length grow with the hidden layer."
-             if verdict == "supported" else
-             "The measures grow from the smallest to the largest net but not at every step."
-             if verdict == "partly" else
-             "The largest net's regions are not more complicated than the smallest's here."),
+        + f" (means over {n_runs} runs); boundary ratio {big}/{small}: {fmt_interval(cm, civ)}",
+        verdict=verdict, quote=QUOTE_COMPLEX, rule=COMPLEX_RULE.text, value=cm, interval=civ,
+        seeds=seeds,
+        why={"supported": "The boundary grows long and the regions many as neurons are added.",
+             "partly": "The bigger net's boundary is longer, by less than half again.",
+             "not supported": "The biggest net's regions are not more complicated.",
+             "inconclusive": "The seeds disagree too much to place the ratio in one band."}[
+                 verdict],
         figures=[regions_png, acc_png])]
 
-    tr_big, sd_big = stats[big]["train_acc"]
-    tr_small = stats[small]["train_acc"][0]
-    verdict = ("supported" if tr_big >= FITS_ALL else
-               "partly" if tr_big > tr_small else "not supported")
+    fm, fiv = interval([per[big][s]["best_train_acc"] for s in seeds])
+    verdict = FITS_RULE(fiv)
     claims.append(Claim(
         id="fits-training-data",
-        claim=f"The {big}-neuron net fits (nearly) all the training data, noise included.",
-        measured=(f"training accuracy {tr_big:.1%} ± {sd_big:.1%} with {big} neurons, "
-                  f"{tr_small:.1%} with {small}; {FLIP:.0%} of labels are flipped"),
-        verdict=verdict,
-        why=(f"At least {FITS_ALL:.0%} of training points, flipped labels included, are "
-             "classified as labelled." if verdict == "supported" else
-             f"It fits more than the {small}-neuron net but stays below {FITS_ALL:.0%} in "
-             f"{by[big][0]['steps']} full-batch steps." if verdict == "partly" else
-             "It does not fit the training data better than the small net."),
+        claim=f"The {big}-neuron net fits all the training data, noise included.",
+        measured=(f"training accuracy, best of {RESTARTS} initializations: "
+                  f"{fmt_interval(fm, fiv, pct=True)} with {big} neurons (first initialization "
+                  f"only: {stats[big]['train_acc'][0]:.1%}), {stats[small]['train_acc'][0]:.1%} "
+                  f"with {small}; {FLIP:.0%} of labels are flipped"),
+        verdict=verdict, quote=QUOTE_FITS, rule=FITS_RULE.text, value=fm, interval=fiv,
+        seeds=seeds,
+        why={"supported": "Every training point, flipped labels included, is classified as "
+                          "labelled (at most one in a hundred missed).",
+             "partly": "It fits nearly all, missing a few points.",
+             "not supported": "It misses more than 5% of the training points.",
+             "inconclusive": "The seeds disagree too much to place it in one band."}[verdict],
         figures=[regions_png]))
 
-    te_small, sd_small = stats[small]["test_acc"]
-    te_big, sd_te_big = stats[big]["test_acc"]
-    se = np.hypot(sd_small, sd_te_big) / np.sqrt(n_runs)
-    verdict = ("supported" if te_small - te_big > se else
-               "partly" if te_small >= te_big else "not supported")
+    gm, giv = interval([per[small][s]["test_acc"] - per[big][s]["test_acc"] for s in seeds])
+    verdict = SMALL_RULE(giv)
+    te_small, te_big = stats[small]["test_acc"][0], stats[big]["test_acc"][0]
     claims.append(Claim(
         id="small-generalizes",
         claim=(f"The {small}-neuron net models the data in broad strokes, which could generalize "
                f"better than the {big}-neuron net."),
-        measured=(f"test accuracy {te_small:.1%} ± {sd_small:.1%} ({small} neurons) against "
-                  f"{te_big:.1%} ± {sd_te_big:.1%} ({big} neurons), {N_TEST} test points per run"),
-        verdict=verdict,
-        why=("The small net's test accuracy is higher by more than the standard error of the "
-             "difference." if verdict == "supported" else
-             "The small net is ahead, but by less than the standard error." if verdict == "partly"
-             else "The big net generalizes at least as well here."),
+        measured=(f"test accuracy {te_small:.1%} ({small} neurons) against {te_big:.1%} ({big} "
+                  f"neurons); gain {fmt_interval(gm, giv, pct=True)}; {N_TEST} test points per "
+                  "run"),
+        verdict=verdict, quote=QUOTE_SMALL, rule=SMALL_RULE.text, value=gm, interval=giv,
+        seeds=seeds,
+        why={"supported": "The small net's test accuracy is higher, seed for seed.",
+             "not supported": "The big net generalizes better here.",
+             "inconclusive": "The gain's interval includes zero: no difference shown."}.get(
+                 verdict, ""),
         figures=[acc_png]))
 
     rows = [table_row(h, stats[h]) for h in SIZES]
@@ -320,6 +350,11 @@ def summarize(results, out, quick=False):
                 f"size, each with its own data and weights. Regions are counted on a "
                 f"{GRID}x{GRID} grid."),
         claims=claims, figures=[regions_png, acc_png],
+        captions={regions_png: "Figure ch6-09 of the notes, measured: decision regions of one "
+                               "hidden layer of 3, 6 and 20 ReLU neurons on the same noisy "
+                               "training set (first seed), with training and test accuracy.",
+                  acc_png: "Left: training and test accuracy against hidden size (mean ± sd "
+                           "over seeds); right: connected decision regions."},
         table={"columns": ["hidden neurons", *TABLE_COLUMNS], "rows": rows},
         numbers={"stats": {str(h): v for h, v in stats.items()},
                  "runs": [omit(r, "state", "config") for r in results]})
