@@ -353,6 +353,9 @@ def test_every_lesson_sets_up_its_figure_with_the_seeds_sentence(page, server):
     open_page(page, server)
     offered = page.evaluate("[...document.querySelectorAll('#lesson option')].map(o => o.value)")
     assert offered[1:] == list(LESSON_CHECKS)
+    # the lab report links to these names ("try it live")
+    from layerwise.lab.core import LESSONS
+    assert set(LESSONS) == set(LESSON_CHECKS)
     for name, (check, words) in LESSON_CHECKS.items():
         page.select_option("#lesson", name)
         wait_for(page, f"__lw.info && {check} && __lw.playing")
