@@ -51,7 +51,8 @@ from dataclasses import dataclass
 import numpy as np
 
 import layerwise as lw
-from ..engine.layers import Activation, Dense, GaussianNoise, Maxout
+from ..engine.layers import GaussianNoise
+from ..engine.network import depth_name
 from ..engine.monitor import ever_active, forward_probe
 from ..training.trainer import Trainer, TrainingDiverged
 from . import datasets
@@ -142,11 +143,6 @@ def _grid(extent, size):
     ys = y1 - step_y * (np.arange(size) + 0.5)
     gx, gy = np.meshgrid(xs, ys)
     return np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
-
-
-def layer_name(depth: int) -> str:
-    """The seed's name: an N-layer network counts its weight layers, not the input."""
-    return f"{depth}-layer network"
 
 
 def make_trainer(net, setup: Setup, optimizer=None):
@@ -302,7 +298,7 @@ class Session:
 
     # -- editing -------------------------------------------------------------------------------
     def _weight_layers(self):
-        return [layer for layer in self.net.layers if isinstance(layer, (Dense, Maxout))]
+        return [layer for layer in self.net.layers if layer.is_weight_layer]
 
     def check_edit(self, layer, row, col=None, value=0.0):
         """Raise ``ValueError`` naming what is out of range in an :meth:`edit`."""
@@ -332,7 +328,7 @@ class Session:
         """
         target = self.check_edit(layer, row, col, value)
         index = self.net.layers.index(target)
-        k = target.k if isinstance(target, Maxout) else 1
+        k = target.pieces
         name = "weight" if col is not None else "bias"
         state = self.net.state_dict()
         p = state[f"{index}.{name}"]
@@ -365,7 +361,7 @@ class Session:
                         np.take(self.X_train, perm, axis=0, out=Xp)
                         np.take(self.y_train, perm, axis=0, out=yp)
                         pos = 0
-                        trainer._mark_good()  # what a divergence in this epoch falls back to
+                        trainer.mark_good()  # what a divergence in this epoch falls back to
                     end = pos + bs
                     Xb = Xp[pos:end]
                     trainer.step(noise.forward(Xb, train=True) if noise.std else Xb, yp[pos:end])
@@ -537,7 +533,7 @@ class Session:
         scale = np.abs(unit_vals).max(axis=1)
         scale[scale == 0] = 1.0
         units = np.round(unit_vals * (127 / scale[:, None])).astype(np.int8)
-        layers = [layer for layer in self._draw_net.layers if isinstance(layer, (Dense, Maxout))]
+        layers = [layer for layer in self._draw_net.layers if layer.is_weight_layer]
         with self._draw_lock:
             links = [self._link_matrix(layer) for layer in layers]
             biases = [self._bias_vector(layer) for layer in layers]
@@ -555,19 +551,12 @@ class Session:
     @staticmethod
     def _link_matrix(layer):
         """``(out, in)`` weights to draw; a maxout neuron shows its largest piece per input."""
-        W = layer.weight
-        if isinstance(layer, Maxout):
-            W = W.reshape(layer.out_features, layer.k, layer.in_features)
-            pick = np.abs(W).argmax(axis=1)[:, None, :]
-            W = np.take_along_axis(W, pick, axis=1)[:, 0, :]
-        return np.nan_to_num(W, nan=0.0, posinf=0.0, neginf=0.0)
+        return np.nan_to_num(layer.neuron_weights(), nan=0.0, posinf=0.0, neginf=0.0)
 
     @staticmethod
     def _bias_vector(layer):
         """``(out,)`` biases to show; a maxout neuron shows its first piece's."""
-        b = layer.bias
-        if isinstance(layer, Maxout):
-            b = b.reshape(layer.out_features, layer.k)[:, 0]
+        b = layer.bias.reshape(layer.out_features, layer.pieces)[:, 0]
         return np.nan_to_num(b, nan=0.0, posinf=0.0, neginf=0.0)
 
     def frame_bytes(self, snap=None) -> bytes:
@@ -581,7 +570,7 @@ class Session:
         (for ``setup`` when given: a change that keeps the network and the data)."""
         net, setup = self.net, setup or self.setup
         n_weights = int(sum(w.size for w in net.weights()))
-        out = {"type": "info", "name": layer_name(net.depth), "depth": net.depth,
+        out = {"type": "info", "name": depth_name(net.depth), "depth": net.depth,
                "neurons": net.num_neurons, "params": net.num_params, "weights": n_weights,
                "biases": net.num_params - n_weights, "sizes": setup.sizes,
                "classes": setup.num_classes, "regression": setup.regression,
@@ -619,7 +608,7 @@ class Session:
         code = {"x1": "x1", "x2": "x2", "x1sq": "x1**2", "x2sq": "x2**2", "x1x2": "x1 * x2",
                 "sin_x1": "np.sin(x1)", "sin_x2": "np.sin(x2)"}
         lines = ["import numpy as np", "import layerwise as lw", "",
-                 f"# the playground's {layer_name(len(s.hidden) + 1)}: {s.sizes[0]} inputs -> "
+                 f"# the playground's {depth_name(len(s.hidden) + 1)}: {s.sizes[0]} inputs -> "
                  + " -> ".join(map(str, s.hidden + [s.sizes[-1]])) + f" {outputs}, "
                  f"{s.activation}",
                  f"# trained with {s.loss} loss, {s.optimizer} at learning rate {s.lr:g}, {reg}, "
