@@ -3,6 +3,7 @@ WebSocket session that trains."""
 import http.client
 import inspect
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -435,8 +436,9 @@ def test_model_download_and_snippet_rebuild_the_network(client, app, tmp_path):
     with client.websocket_connect(WS_URL) as ws:
         info = _setup(ws, data="xor", hidden=[6], activation="tanh", dropout=0.1)
         ws.send_text(json.dumps({"type": "step"}))
-        _next(ws, "frame")
-        _next(ws, "frame")
+        # a frame drawn before the step was asked for may be dropped: wait for the step's
+        while _next(ws, "frame")[0]["epoch"] != 1:
+            pass
         r = client.post("/api/model", json={"session": info["session"]})
         assert r.status_code == 200
         assert "attachment" in r.headers["content-disposition"]
@@ -531,3 +533,201 @@ def test_no_hidden_layer_is_the_seeds_single_layer_network():
     assert (info["name"], info["neurons"], info["params"]) == ("1-layer network", 3, 9)
     header, arrays = unpack_frame(s.frame_bytes())
     assert header["dead"] == [] and arrays["units"].shape == (2 + 3, 20, 20)
+
+
+# -- links that open anywhere ---------------------------------------------------------------------
+def test_a_browser_without_a_token_gets_a_page_that_says_how_to_get_in(app):
+    c = _client(app, login=False)
+    for path in ("/", "/?lesson=l2", "/?token=wrong-token"):
+        r = c.get(path, headers={"accept": "text/html,application/xhtml+xml"},
+                  follow_redirects=False)
+        assert r.status_code == 401, path
+        assert r.headers["content-type"].startswith("text/html")
+        assert "layerwise serve" in r.text and "open the address it prints" in r.text
+        assert TOKEN not in r.text
+        csp = r.headers["content-security-policy"]
+        # its inline script and style run by their hashes only; nothing else is allowed
+        assert "script-src 'sha256-" in csp and "unsafe" not in csp and "default-src 'none'" in csp
+    # scripts and the API still answer only to the token, with JSON
+    for path in ("/api/options", "/static/app.js"):
+        r = c.get(path, headers={"accept": "text/html"})
+        assert r.status_code == 401 and "token" in r.json()["error"]
+
+
+def test_a_refused_handshake_logs_no_asgi_error(live):
+    import logging
+
+    import websockets.sync.client as wsc
+
+    port, cookie = live
+    seen = []
+    handler = logging.Handler()
+    handler.emit = lambda record: seen.append(record.getMessage())
+    log = logging.getLogger("uvicorn.error")
+    log.addHandler(handler)
+    try:
+        for headers in ({}, {"Cookie": cookie, "Origin": "http://evil.example"}):
+            with pytest.raises(Exception, match="40[13]"):
+                wsc.connect(f"ws://127.0.0.1:{port}/ws", additional_headers=headers,
+                            open_timeout=5)
+        time.sleep(0.2)
+        assert not [m for m in seen if "ASGI" in m], seen
+        # without the server's filter uvicorn says it (so this test can tell)
+        filters = list(log.filters)
+        for f in filters:
+            log.removeFilter(f)
+        try:
+            with pytest.raises(Exception, match="401"):
+                wsc.connect(f"ws://127.0.0.1:{port}/ws", open_timeout=5)
+            time.sleep(0.2)
+        finally:
+            for f in filters:
+                log.addFilter(f)
+        assert [m for m in seen if "without completing handshake" in m]
+    finally:
+        log.removeHandler(handler)
+
+
+# -- TensorFlow Playground's features -------------------------------------------------------------
+def test_features_set_the_first_layer_and_are_what_the_network_sees():
+    s = Session(parse_setup({"features": ["x1", "x2", "x1sq", "x2sq", "x1x2", "sin_x1",
+                                          "sin_x2"], "hidden": [4]}))
+    assert s.setup.sizes == [7, 4, 2] and s.net.layers[0].in_features == 7
+    P = s.points_train
+    np.testing.assert_allclose(s.X_train, np.stack([P[:, 0], P[:, 1], P[:, 0] ** 2, P[:, 1] ** 2,
+                                                    P[:, 0] * P[:, 1], np.sin(P[:, 0]),
+                                                    np.sin(P[:, 1])], 1), rtol=1e-6)
+    header, arrays = unpack_frame(s.frame_bytes())
+    assert arrays["units"].shape[0] == 7 + 4 + 2  # every feature drawn as an input unit
+    # the order on the page, whatever the link's order
+    assert parse_setup({"features": ["sin_x1", "x1"]}).features == ["x1", "sin_x1"]
+    with pytest.raises(SetupError, match="features.*got 'x3'"):
+        parse_setup({"features": ["x1", "x3"]})
+    with pytest.raises(SetupError, match="features: expected a non-empty list"):
+        parse_setup({"features": []})
+
+
+@pytest.mark.parametrize("data", ["tf_circle", "tf_xor", "tf_gauss", "tf_spiral"])
+def test_tensorflow_playground_sets_lie_in_its_square_and_are_learned(data):
+    s = Session(parse_setup({"data": data, "n": 500, "noise": 0.0, "hidden": [8, 8],
+                             "features": ["x1", "x2", "x1sq", "x2sq", "x1x2", "sin_x1",
+                                          "sin_x2"], "lr": 0.03, "batch_size": 10}))
+    assert s.extent == [-6.0, 6.0, -6.0, 6.0]
+    assert np.abs(s.points_train).max() <= 6.0 and set(np.unique(s.y_train)) == {0, 1}
+    s.train_steps(8000 if data == "tf_spiral" else 3000)
+    assert s.evaluate()["train_acc"] >= 0.9, data
+
+
+@pytest.mark.parametrize("data", ["reg_plane", "reg_gauss"])
+def test_regression_trains_with_mse_and_draws_a_continuous_map(data):
+    with pytest.raises(SetupError, match="regression set and takes mse"):
+        parse_setup({"data": data})
+    with pytest.raises(SetupError, match="classification set and takes softmax"):
+        parse_setup({"loss": "mse"})
+    s = Session(parse_setup({"data": data, "loss": "mse", "hidden": [8, 8], "activation": "tanh",
+                             "n": 500, "noise": 0.0, "lr": 0.03, "batch_size": 10}))
+    assert s.setup.sizes == [2, 8, 8, 1] and s.y_train.dtype == np.float32
+    assert np.abs(s.y_train).max() <= 1.2 + 1e-6
+    first = s.evaluate()["train_loss"]
+    s.train_steps(4000)
+    header, arrays = unpack_frame(s.frame_bytes())
+    assert header["regression"] and header["train_acc"] is None
+    assert header["train_loss"] < 0.5 * first
+    region = arrays["region"]
+    assert len(np.unique(region[0])) > 40  # a continuous map, not a few classes
+    # the plane's value at a cell is the network's output there, clipped to [-1, 1]
+    r = header["region_size"]
+    cell = np.array([[-6 + 12 * (0.5 + 3) / r, 6 - 12 * (0.5 + 5) / r]], np.float32)
+    out = float(np.clip(s.net(cell)[0, 0], -1, 1))
+    assert abs(region[0, 5, 3] / 127.5 - 1 - out) <= 1 / 127.5 + 1e-6
+    info = s.info()
+    assert info["regression"] and isinstance(info["train"]["label"][0], float)
+
+
+def test_a_weight_and_a_bias_are_edited_by_hand(client):
+    with client.websocket_connect(WS_URL) as ws:
+        _setup(ws, hidden=[3])
+        _next(ws, "frame")
+        ws.send_text(json.dumps({"type": "edit", "layer": 0, "neuron": 2, "input": 1,
+                                 "value": 2.5}))
+        h, arrays = _next(ws, "frame")
+        W = arrays["links"][:6].reshape(3, 2)
+        assert W[2, 1] == 2.5
+        ws.send_text(json.dumps({"type": "edit", "layer": 1, "neuron": 0, "input": None,
+                                 "value": -0.75}))
+        h, arrays = _next(ws, "frame")
+        assert arrays["biases"][3] == -0.75  # after the 3 hidden biases
+        for bad, message in [({"layer": 5}, "layer: expected a weight layer in \\[0, 1\\], got 5"),
+                             ({"neuron": 3}, "neuron: expected an index in \\[0, 2\\], got 3"),
+                             ({"value": "x"}, "value: expected a finite number"),
+                             ({"value": 1e9}, "within \\+-1000, got 1000000000")]:
+            msg = dict({"type": "edit", "layer": 0, "neuron": 0, "input": 0, "value": 1.0}, **bad)
+            ws.send_text(json.dumps(msg))
+            err = _next(ws, "error")["message"]
+            assert err.startswith("edit: ") and re.search(message, err), err
+    s = Session(parse_setup({"hidden": [3]}))
+    for bad, message in [((5, 0, 0, 1.0), r"layer: expected a weight layer in \[0, 1\], got 5"),
+                         ((0, 3, 0, 1.0), r"neuron: expected an index in \[0, 2\], got 3"),
+                         ((0, 0, 2, 1.0), r"input: expected an index in \[0, 1\]"),
+                         ((0, 0, 0, float("nan")), "value: expected a finite number")]:
+        with pytest.raises(ValueError, match=message):
+            s.edit(*bad)
+
+
+def test_sessions_train_with_the_trainers_step(monkeypatch):
+    s = Session(parse_setup({"hidden": [4], "n": 100, "batch_size": 10}))
+    calls = []
+    step = s.trainer.step
+    monkeypatch.setattr(s.trainer, "step", lambda X, y: calls.append(len(X)) or step(X, y))
+    assert s.train_steps(7) == 7 and calls == [10] * 7
+
+
+def test_of_many_waiting_setups_the_newest_is_built(client):
+    with client.websocket_connect(WS_URL) as ws:
+        _setup(ws, hidden=[2])
+        for h in range(3, 40):
+            ws.send_text(json.dumps({"type": "setup", "setup": {"hidden": [h]}}))
+        last = None
+        while last is None or last["sizes"] != [2, 39, 2]:
+            last = _next(ws, "info")
+        assert last["neurons"] == 41
+
+
+def test_a_large_network_draws_coarser_grids_and_a_sample_of_its_points():
+    from layerwise.web import sessions
+
+    s = Session(parse_setup({"data": "spiral", "n": 10_000, "ratio": 0.9, "hidden": [64] * 8,
+                             "activation": "maxout", "batch_size": 10_000, "lr": 0.001}))
+    header, arrays = unpack_frame(s.frame_bytes())
+    r, u = header["region_size"], header["unit_size"]
+    assert (r, u) in sessions.RESOLUTIONS and r < 100
+    assert arrays["region"].shape == (2, r, r) and arrays["units"].shape == (2 + 512 + 2, u, u)
+    assert sessions.EVAL_MIN <= header["eval_points"][0] <= sessions.EVAL_MAX < 9000
+    small = Session(parse_setup({}))
+    header, _ = unpack_frame(small.frame_bytes())
+    assert header["region_size"] == 100 and header["eval_points"] == [200, 200]
+
+
+def test_a_csv_whose_first_row_holds_nan_is_refused_not_taken_as_a_header():
+    rows = "\n".join(f"{i},{i % 3},{i % 2}" for i in range(12))
+    with pytest.raises(SetupError, match="line 1: x and y must be finite.*'nan'"):
+        parse_csv("nan,1,0\n" + rows)
+    with pytest.raises(SetupError, match="line 1: x and y must be finite.*'inf'"):
+        parse_csv("1,inf,0\n" + rows)
+    assert len(parse_csv("x,y,label\n" + rows)["points"]) == 12
+
+
+def test_uploaded_labels_travel_in_the_setup():
+    pts = [[float(i), float(i % 3), i % 2] for i in range(12)]
+    s = parse_setup({"data": "custom", "points": pts, "labels": ["cat", "dog"]})
+    assert s.labels == ["cat", "dog"]
+    with pytest.raises(SetupError, match="labels: 3 names for 2 classes"):
+        parse_setup({"data": "custom", "points": pts, "labels": ["a", "b", "c"]})
+
+
+def test_init_scale_multiplies_the_initial_weights():
+    a = Session(parse_setup({"activation": "sigmoid", "hidden": [16, 16]}))
+    b = Session(parse_setup({"activation": "sigmoid", "hidden": [16, 16], "init_scale": 10}))
+    np.testing.assert_allclose(b.net.layers[0].weight, 10 * a.net.layers[0].weight, rtol=1e-6)
+    # the seed's warning (§2.3.1): too large initial weights saturate the sigmoids
+    assert a.evaluate()["saturated"] < 0.05 and b.evaluate()["saturated"] > 0.3

@@ -266,9 +266,14 @@ class _NeuronLayer(Layer):
                                   "(per piece, for Maxout). Assigning copies into place.")
     bias = _parameter("bias", "``(rows,)``: one bias per neuron (per piece, for Maxout).")
 
+    #: linear pieces per neuron: rows ``j*pieces .. j*pieces + pieces - 1`` of ``weight`` are
+    #: neuron ``j``'s (1 for Dense, ``k`` for Maxout)
+    pieces = 1
+
     def _init_params(self, in_features, out_features, pieces, init, dtype, rng):
         self.in_features = _size("in_features", in_features)
         self.out_features = _size("out_features", out_features)
+        self.pieces = pieces
         rows = self.out_features * pieces
         rng = np.random.default_rng() if rng is None else rng
         self._weight = initialize(init, (rows, self.in_features), rng, dtype)

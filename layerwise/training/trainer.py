@@ -307,7 +307,7 @@ class Trainer:
         self.stop_training = False
         self._xbuf = self._ybuf = None
         self._set_reference(None)
-        self._mark_good()
+        self.mark_good()
 
     def __copy__(self):
         # a shallow copy would step the same network and optimizer as the original
@@ -385,7 +385,7 @@ class Trainer:
         if runner is not None:
             return runner(X, y, order)
         n = X.shape[0]
-        self._mark_good()
+        self.mark_good()
         bs, step, total = self.batch_size, self.step, 0.0
         # Small data: one gather per epoch into reused buffers, and every minibatch is then a
         # contiguous slice (the fewest calls per step). Large data: each minibatch is gathered
@@ -468,11 +468,13 @@ class Trainer:
         self._load_rng_states(state["rng"])
         self.epoch, self.step_count = int(state["epoch"]), int(state["step"])
         self._set_reference(state.get("reference_loss"))
-        self._mark_good()
+        self.mark_good()
         return self
 
-    def _mark_good(self):
-        """Remember the current state as the one to return to if training diverges."""
+    def mark_good(self):
+        """Remember the current state as the one to return to if training diverges (every
+        epoch starts with it; a caller that drives :meth:`step` itself calls it where it wants
+        a divergence to fall back to)."""
         self._good = (self.net.flat_params.copy(), self.optimizer.state_dict(),
                       self._rng_states(), self.step_count)
 

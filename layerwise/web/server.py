@@ -17,7 +17,10 @@ Endpoints
 ``WS /ws``                one session per connection: setups and commands in, frames out
 
 Malformed input gets a 4xx answer with a message: 400 (bad JSON or values), 401 (no token),
-403 (foreign Host or Origin), 404, 413 (a body over 1 MB), 415 (not JSON).
+403 (foreign Host or Origin), 404, 413 (a body over 1 MB), 415 (not JSON). A browser that asks
+for the page without a valid token (a shared link, or a server restarted since) gets, with its
+401, a page that says how to get in and keeps the link in the browser's storage; the page takes
+it back once it is opened with the printed URL (and ``/?lesson=NAME`` opens that lesson).
 
 >>> app = create_app(token="t0ken")
 >>> sorted(r.path for r in app.routes)
@@ -26,12 +29,16 @@ Malformed input gets a 4xx answer with a message: 400 (bad JSON or values), 401 
 from __future__ import annotations
 
 import asyncio
+import base64
+import contextvars
 import ctypes
 import hashlib
 import http.cookies
 import ipaddress
 import json
+import logging
 import os
+import re
 import secrets
 import socket
 import sys
@@ -60,10 +67,12 @@ from .setup import MAX_BODY, SetupError, options, parse_csv, parse_setup
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 IDLE_TIMEOUT = 600.0  # seconds without a message from the page before its session is dropped
 MAX_SESSIONS = 32
-FRAME_INTERVAL = 1 / 60  # at most this many frames a second, whatever the page could draw
+# at most 72 frames a second: a little above the page's 60 Hz, so that a fresh frame is there
+# at every animation frame; the page's acknowledgements hold the rest back
+FRAME_INTERVAL = 1 / 72
 MAX_INFLIGHT = 2  # frames sent but not yet drawn (acknowledged) by the page
 STALL_S = 1.0  # a page that draws nothing for this long (a hidden tab) stops the training
-CHUNK_S = 0.02  # longest stretch of training between two looks at the page's messages
+CHUNK_S = 0.008  # training between two snapshots (one step at the least): a fresh one per frame
 
 _STATIC = {"index.html": "text/html; charset=utf-8",
            "app.js": "text/javascript; charset=utf-8",
@@ -82,6 +91,23 @@ _SECURITY_HEADERS = [
 def _load_static() -> dict:
     files = resources.files("layerwise.web") / "static"
     return {name: (files / name).read_bytes() for name in _STATIC}
+
+
+def _landing():
+    """The page a browser gets without a valid token: how to get in, and its link kept.
+
+    Returns ``(html, content-security-policy)``: its one script and one style sheet are inline,
+    allowed by their hashes and nothing else.
+    """
+    html = (resources.files("layerwise.web") / "static" / "landing.html").read_bytes()
+
+    def digest(tag):
+        body = re.search(rb"<" + tag + rb">(.*?)</" + tag + rb">", html, re.S).group(1)
+        return "'sha256-" + base64.b64encode(hashlib.sha256(body).digest()).decode() + "'"
+
+    csp = (f"default-src 'none'; script-src {digest(b'script')}; style-src {digest(b'style')}; "
+           f"img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+    return html, csp.encode()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -107,6 +133,7 @@ class Guard:
         self.allowed = None if allowed_hosts is None else {h.lower() for h in allowed_hosts}
         # one cookie name per token, so two servers on one machine keep their own
         self.cookie = "layerwise_" + hashlib.sha256(token.encode()).hexdigest()[:12]
+        self.landing, self.landing_csp = _landing()
 
     def host_ok(self, host: str) -> bool:
         host = host.lower()
@@ -203,6 +230,13 @@ class Guard:
         return send_with_headers
 
     async def deny(self, scope, receive, send, status, message):
+        if status == 401 and scope["type"] == "http" and scope["path"] == "/" \
+                and scope["method"] in ("GET", "HEAD") \
+                and "text/html" in Headers(scope=scope).get("accept", ""):
+            # a browser that followed a shared link: say how to get in, and keep the link
+            resp = Response(self.landing, status_code=401, media_type="text/html; charset=utf-8",
+                            headers={"content-security-policy": self.landing_csp.decode()})
+            return await resp(scope, receive, self._with_headers(send))
         body = json.dumps({"error": message}).encode()
         headers = [(b"content-type", b"application/json"),
                    (b"content-length", str(len(body)).encode())]
@@ -210,12 +244,25 @@ class Guard:
             resp = Response(body, status_code=status, media_type="application/json")
             return await resp(scope, receive, self._with_headers(send))
         await receive()  # websocket.connect
+        _REFUSED_HANDSHAKE.set(True)
         if "websocket.http.response" in scope.get("extensions", {}):
             await send({"type": "websocket.http.response.start", "status": status,
                         "headers": headers})
             await send({"type": "websocket.http.response.body", "body": body})
         else:  # the server answers a close before accept with 403
             await send({"type": "websocket.close", "code": 1008, "reason": message[:120]})
+
+
+# uvicorn's WebSocket protocol logs "ASGI callable returned without completing handshake" after
+# a handshake refused with an HTTP answer, although it sends that answer as it should. The flag
+# is set in the task that runs the app, and the filter drops that one line for those tasks only.
+_REFUSED_HANDSHAKE = contextvars.ContextVar("layerwise_refused_handshake", default=False)
+
+
+class _RefusedHandshakeFilter(logging.Filter):
+    def filter(self, record):
+        return not (_REFUSED_HANDSHAKE.get() and "without completing handshake"
+                    in record.getMessage())
 
 
 # ------------------------------------------------------------------------------------------------
@@ -334,16 +381,37 @@ def release_memory():
         pass
 
 
-_CLOSED, _TIMEOUT, _NOTHING = object(), object(), object()
+_CLOSED = object()
+
+
+def lower_rate(lr: float) -> float:
+    """A learning rate ten times lower, on the page's 1-3-10 ladder: what a notice suggests.
+
+    >>> lower_rate(10.0), lower_rate(0.3), lower_rate(0.05)
+    (1.0, 0.03, 0.003)
+    """
+    target = lr / 10
+    ladder = [m * 10.0 ** e for e in range(-6, 2) for m in (1, 3)]
+    return float(f"{max([v for v in ladder if v <= target * 1.0001] or [ladder[0]]):.6g}")
 
 
 class Connection:
     """Runs one page's session: reads its messages, trains while playing, sends frames.
 
     Messages from the page (JSON text): ``{"type": "setup", "setup": {...}}``, ``play``,
-    ``pause``, ``step`` (one epoch), ``reset``, ``ack`` (a frame was drawn). Messages to the
-    page: ``info`` (JSON: sizes, counts, data, snippet), ``state`` (playing or not), ``error``
-    (JSON, with a message) and frames (binary, see :mod:`layerwise.web.sessions`).
+    ``pause``, ``step`` (one epoch), ``reset``, ``ack`` (a frame was drawn) and ``edit``
+    (``{"layer": l, "neuron": j, "input": i or null, "value": v}``: one weight, or with no
+    input one bias, set by hand). Messages to the page: ``info`` (JSON: sizes, counts, data,
+    snippet), ``state`` (playing or not), ``error`` (JSON, with a message) and frames (binary,
+    see :mod:`layerwise.web.sessions`).
+
+    Training runs in a worker thread one chunk at a time (about ``CHUNK_S``, at least one
+    step), frames are drawn in another from the latest snapshot of the parameters, and this
+    coroutine goes on reading the page's messages meanwhile: pause, play and changes are
+    answered at once however long one training step of a large network takes. A change of
+    learning rate (or loss, optimizer, regularization) is taken by the next chunk; a new
+    network or data set replaces the session, and the old one's last chunk is thrown away.
+    Of several setups waiting to be read only the newest is built.
     """
 
     def __init__(self, ws: WebSocket, registry: Registry, idle_timeout: float):
@@ -352,13 +420,22 @@ class Connection:
         self.session = None
         self.playing = False
         self.inflight = 0
-        self.last_frame = 0.0
+        self.last_frame = 0.0  # when the last frame was started
+        self.last_ack = time.monotonic()
         self.last_msg = time.monotonic()
         self.closed = False
+        self.train_job = self.frame_job = None
+        self.framed_version = None  # the snapshot the last frame drew
+        self.frame_wanted = False  # something changed that the page has not seen
+        self.pending = None  # an "update" setup for the next training chunk
+        self.edits = []  # weights edited by hand, for the next training chunk
+        self.stray = set()  # jobs of replaced sessions, still running in their threads
+        self.changes = 0  # changes the page asked for; a frame drawn before one is not sent
 
     async def run(self):
-        queue: asyncio.Queue = asyncio.Queue(maxsize=64)
+        queue: asyncio.Queue = asyncio.Queue(maxsize=256)
         reader = asyncio.create_task(self._read(queue))
+        getter = None
         try:
             while not self.closed:
                 now = time.monotonic()
@@ -368,31 +445,111 @@ class Connection:
                     await self._send({"type": "websocket.close", "code": 1001,
                                       "reason": "idle session closed"})
                     return
-                if self.playing:
-                    msg = _NOTHING if queue.empty() else queue.get_nowait()
-                    if msg is _NOTHING and self.inflight >= MAX_INFLIGHT \
-                            and now - self.last_frame > STALL_S:
-                        # the page draws nothing (a hidden tab): wait for it, do not train
-                        msg = await self._wait(queue, 0.25)
-                else:
-                    msg = await self._wait(queue, self.idle_timeout)
-                if msg is _CLOSED:
-                    return
-                if msg is _TIMEOUT:
-                    continue
-                if msg is not _NOTHING:
-                    await self._handle(msg)
-                    continue
-                await self._play_chunk(now)
+                wake = self._start_jobs(now)
+                if getter is None:
+                    getter = asyncio.ensure_future(queue.get())
+                waits = {getter} | {j for j in (self.train_job, self.frame_job) if j is not None}
+                timeout = min(wake, max(0.01, self.last_msg + self.idle_timeout - now))
+                done, _ = await asyncio.wait(waits, timeout=timeout,
+                                             return_when=asyncio.FIRST_COMPLETED)
+                if self.train_job is not None and self.train_job in done:
+                    await self._train_done()
+                if self.frame_job is not None and self.frame_job in done:
+                    await self._frame_done()
+                if getter in done:
+                    batch = [getter.result()]
+                    getter = None
+                    while not queue.empty():
+                        batch.append(queue.get_nowait())
+                    # only the newest of several waiting setups is worth building
+                    setups = [i for i, m in enumerate(batch) if isinstance(m, dict)
+                              and m.get("type") == "setup"]
+                    for i, msg in enumerate(batch):
+                        if msg is _CLOSED:
+                            return
+                        if i in setups[:-1]:
+                            continue
+                        await self._handle(msg)
         finally:
             reader.cancel()
+            if getter is not None:
+                getter.cancel()
 
-    async def _wait(self, queue, timeout):
-        try:
-            return await asyncio.wait_for(queue.get(), timeout)
-        except asyncio.TimeoutError:
-            return _TIMEOUT
+    # -- jobs in worker threads ------------------------------------------------------------------
+    def _spawn(self, fn, *args):
+        return asyncio.ensure_future(self.registry.run(fn, *args))
 
+    def _start_jobs(self, now) -> float:
+        """Start a training chunk and a frame where due; return how long until one may be."""
+        s = self.session
+        if s is None:
+            return self.idle_timeout
+        wake = self.idle_timeout
+        if self.playing and self.train_job is None and not s.diverged:
+            if self.inflight >= MAX_INFLIGHT and now - self.last_ack > STALL_S:
+                wake = 0.25  # the page draws nothing (a hidden tab): wait for it, do not train
+            else:
+                pending, self.pending = self.pending, None
+                edits, self.edits = self.edits, []
+                self.train_job = self._spawn(_train_chunk, s, pending, edits)
+        if self.frame_job is None and self.inflight < MAX_INFLIGHT:
+            if self.frame_wanted or s.snap.version != self.framed_version:
+                due = self.last_frame + FRAME_INTERVAL - now
+                if due > 0:
+                    wake = min(wake, due)
+                else:
+                    self.frame_wanted = False
+                    self.last_frame = now
+                    snap = s.snap
+                    self.framed_version = snap.version
+                    self.frame_job = self._spawn(s.frame_bytes, snap)
+                    self.frame_job.changes = self.changes
+        return wake
+
+    async def _train_done(self):
+        job, self.train_job = self.train_job, None
+        job.result()
+        if self.session.diverged:
+            self.frame_wanted = True
+            if self.playing:
+                self.playing = False
+                await self._send_json({"type": "state", "playing": False})
+                lr = self.session.setup.lr
+                await self._error(f"training diverged: the loss became NaN or infinite at "
+                                  f"learning rate {lr:g}, and the weights from the start of "
+                                  f"that epoch are back; lower the learning rate (try "
+                                  f"{lower_rate(lr):g}) or press reset, and play again")
+
+    async def _frame_done(self):
+        job, self.frame_job = self.frame_job, None
+        data = job.result()
+        if job.changes != self.changes:
+            self.frame_wanted = True  # drawn before a change the page asked for: draw anew
+            return
+        await self._send_frame(data)
+
+    async def _settle(self):
+        """Wait for the training chunk under way, if any."""
+        if self.train_job is not None:
+            await asyncio.wait([self.train_job])
+            await self._train_done()
+
+    def _retire(self):
+        """Let the jobs of the session being replaced finish on their own; drop what they
+        return."""
+        for job in (self.train_job, self.frame_job):
+            if job is not None:
+                self.stray.add(job)
+                job.add_done_callback(self._forget)
+        self.train_job = self.frame_job = None
+        self.pending, self.edits = None, []
+
+    def _forget(self, job):
+        self.stray.discard(job)
+        if not job.cancelled():
+            job.exception()  # retrieved, so that asyncio does not report it
+
+    # -- messages --------------------------------------------------------------------------------
     async def _read(self, queue):
         try:
             while True:
@@ -406,7 +563,7 @@ class Connection:
                     await queue.put(("error", f"message of {len(text):,} characters is over the "
                                               f"limit of {MAX_BODY:,}"))
                 else:
-                    await queue.put(text)
+                    await queue.put(_decode(text))
         except (WebSocketDisconnect, RuntimeError):
             pass
         await queue.put(_CLOSED)
@@ -428,11 +585,7 @@ class Connection:
 
     async def _send_frame(self, data: bytes):
         self.inflight += 1
-        self.last_frame = time.monotonic()
         await self._send({"type": "websocket.send", "bytes": data})
-
-    async def _frame(self):
-        await self._send_frame(await self._work(self._locked, self.session.frame_bytes))
 
     async def _work(self, fn, *args):
         return await self.registry.run(fn, *args)
@@ -441,46 +594,26 @@ class Connection:
         with self.session.lock:
             return fn(*args)
 
-    def _train_then_frame(self, seconds, with_frame):
-        with self.session.lock:
-            self.session.train_for(seconds)
-            return self.session.frame_bytes() if with_frame or self.session.diverged else None
-
-    async def _play_chunk(self, now):
-        due = self.last_frame + FRAME_INTERVAL - now
-        want_frame = self.inflight < MAX_INFLIGHT and due <= CHUNK_S
-        seconds = max(0.002, min(due, CHUNK_S)) if want_frame else CHUNK_S
-        data = await self._work(self._train_then_frame, seconds, want_frame)
-        if data is not None:
-            await self._send_frame(data)
-        if self.session.diverged:
-            self.playing = False
-            await self._send_json({"type": "state", "playing": False})
-            await self._error("training diverged: the loss became NaN or infinite, and the "
-                              "weights from the start of that epoch are back; lower the "
-                              "learning rate (or press reset) and play again")
-
-    async def _handle(self, text):
+    async def _handle(self, msg):
         self.last_msg = time.monotonic()
-        if isinstance(text, tuple):
-            return await self._error(text[1])
-        try:
-            msg = json.loads(text, parse_constant=_no_constants)
-        except ValueError as e:
-            return await self._error(f"malformed JSON: {e}")
-        except RecursionError:
-            return await self._error("malformed JSON: nested too deeply")
+        if isinstance(msg, tuple):
+            return await self._error(msg[1])
         kind = msg.get("type") if isinstance(msg, dict) else None
         if kind == "ack":
             self.inflight = max(0, self.inflight - 1)
+            self.last_ack = time.monotonic()
             return
+        if kind in ("setup", "step", "reset", "edit"):
+            self.changes += 1
         if kind == "setup":
             return await self._setup(msg.get("setup"))
-        if kind not in ("play", "pause", "step", "reset"):
-            return await self._error(f"unknown message type {kind!r}; expected setup, play, "
-                                     f"pause, step, reset or ack")
+        if kind not in ("play", "pause", "step", "reset", "edit"):
+            return await self._error(f"unknown message type {kind!r:.40}; expected setup, play, "
+                                     f"pause, step, reset, edit or ack")
         if self.session is None:
             return await self._error(f"send a setup before {kind!r}")
+        if kind == "edit":
+            return await self._edit(msg)
         if kind == "play":
             self.playing = not self.session.diverged
             if self.session.diverged:
@@ -494,30 +627,100 @@ class Connection:
             if self.session.diverged:
                 return await self._error("training diverged; lower the learning rate or press "
                                          "reset first")
-            await self._work(self._locked, self.session.train_epoch)
+            await self._settle()
+            pending, self.pending = self.pending, None
+            edits, self.edits = self.edits, []
+            await self._work(_train_chunk, self.session, pending, edits, None)
         elif kind == "reset":
-            await self._work(self._locked, self.session.reset)
+            setup = self.pending or self.session.setup
+            await self._replace(setup)
             await self._send_json(dict(self.session.info(with_points=False), what="reset",
                                        session=self.sid))
-        await self._frame()
+        self.frame_wanted = True
+
+    async def _edit(self, msg):
+        extra = sorted(set(msg) - {"type", "layer", "neuron", "input", "value"})
+        if extra:
+            return await self._error(f"edit: unknown field(s) {', '.join(map(repr, extra))}; "
+                                     f"expected layer, neuron, input, value")
+        args = (msg.get("layer"), msg.get("neuron"), msg.get("input"), msg.get("value"))
+        try:
+            self.session.check_edit(*args)
+        except ValueError as e:
+            return await self._error(f"edit: {e}")
+        if self.train_job is not None:
+            self.edits.append(args)  # the next training chunk takes it
+        else:
+            await self._work(_train_chunk, self.session, None, [args], 0)
+        self.frame_wanted = True
+
+    async def _replace(self, setup):
+        """A new session for ``setup``, built in a worker thread; the old one is let go.
+
+        Not behind the registry's limiter: building takes milliseconds, and waiting there for
+        a long training step of the old session would hold up the answer to the page.
+        """
+        session = await anyio.to_thread.run_sync(Session, setup)
+        self._retire()
+        self.session = session
+        self.registry.sessions[self.sid] = session
+        self.framed_version = None
 
     async def _setup(self, obj):
         try:
             setup = parse_setup(obj)
         except SetupError as e:
             return await self._error(str(e))
-        if self.session is None:
-            self.session = await self._work(Session, setup)
-            self.registry.sessions[self.sid] = self.session
-            what = "reset"
-        else:
-            what = await self._work(self._locked, self.session.apply, setup)
-        info = self.session.info(with_points=what != "update")
-        await self._send_json(dict(info, what=what, session=self.sid))
+        what = "reset" if self.session is None else self.session.classify(setup)
         if what == "reset":
+            old = self.session.setup if self.session is not None else None
+            # a new network on the same points: the page has them already (10,000 points are
+            # a third of a megabyte of JSON to send, parse and draw)
+            same_points = old is not None and old.data_key() == setup.data_key() \
+                and old.extra == setup.extra
+            await self._replace(setup)
+            info = self.session.info(with_points=not same_points)
             self.playing = self.playing and not self.session.diverged
-        if not self.playing:
-            await self._frame()
+        elif what == "data":
+            await self._settle()
+            pending, self.pending = self.pending, None
+            if pending is not None:
+                await self._work(self._locked, self.session.apply, pending)
+            await self._work(self._locked, self.session.apply, setup)
+            info = self.session.info(with_points=True)
+        elif self.train_job is not None:
+            self.pending = setup  # the next training chunk takes it
+            info = self.session.info(with_points=False, setup=setup)
+        else:
+            await self._work(self._locked, self.session.apply, setup)
+            info = self.session.info(with_points=False)
+        await self._send_json(dict(info, what=what, session=self.sid))
+        self.frame_wanted = True
+
+
+def _decode(text):
+    """A message from the page as a dict, or ``("error", message)``."""
+    try:
+        msg = json.loads(text, parse_constant=_no_constants)
+    except ValueError as e:
+        return ("error", f"malformed JSON: {e}")
+    except RecursionError:
+        return ("error", "malformed JSON: nested too deeply")
+    return msg if isinstance(msg, dict) else {"type": None}
+
+
+def _train_chunk(session, pending, edits, seconds=CHUNK_S):
+    """In a worker thread: take a waiting setup change and hand edits, then train for about
+    ``seconds`` (one epoch when None; not at all when 0), leaving a fresh snapshot."""
+    with session.lock:
+        if pending is not None:
+            session.apply(pending)
+        for args in edits:
+            session.edit(*args)
+        if seconds is None:
+            session.train_epoch()
+        elif seconds > 0:
+            session.train_for(seconds)
 
 
 async def _websocket(ws: WebSocket):
@@ -639,6 +842,9 @@ def make_server(host="127.0.0.1", port=8000, allow_remote=False, token=None, **a
         shown = socket.gethostname() if bare in ("0.0.0.0", "::") else (
             f"[{bare}]" if ":" in bare else bare)
     app = create_app(token, allowed, **app_options)
+    log = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _RefusedHandshakeFilter) for f in log.filters):
+        log.addFilter(_RefusedHandshakeFilter())
     config = uvicorn.Config(app, log_level="warning", lifespan="off", proxy_headers=False,
                             server_header=False, ws_max_size=MAX_BODY + 4096,
                             ws_per_message_deflate=False, timeout_keep_alive=5)

@@ -19,6 +19,7 @@ import math
 from dataclasses import asdict, dataclass, field, fields
 
 from ..engine import activations, optim
+from . import datasets
 
 #: Limits of the playground (per session, per request).
 MAX_HIDDEN_LAYERS = 8
@@ -28,11 +29,18 @@ MAX_BODY = 1 << 20  # bytes in one request or WebSocket message
 MAX_CLASSES = 10
 MAX_COORD = 1e6
 
-DATASETS = ("spiral", "circles", "xor", "gaussians", "moons", "custom")
+DATASETS = ("spiral", "circles", "xor", "gaussians", "moons", *datasets.CLASSIFICATION,
+            *datasets.REGRESSION, "custom")
 #: Data sets whose number of classes is a choice, with the range offered.
 MULTICLASS_SETS = {"spiral": (2, 5), "gaussians": (2, 5)}
+#: Data sets with a real-valued target in [-1, 1]: a regression network with one output.
+REGRESSION_SETS = tuple(datasets.REGRESSION)
 ACTIVATION_NAMES = tuple(activations.ACTIVATIONS) + tuple(activations.LAYER_ACTIVATIONS)
-LOSS_NAMES = ("softmax", "hinge")
+LOSS_NAMES = ("softmax", "hinge", "mse")
+#: The inputs the network may see, TensorFlow Playground's seven: name -> how it is shown.
+FEATURES = {"x1": "x1", "x2": "x2", "x1sq": "x1²", "x2sq": "x2²", "x1x2": "x1·x2",
+            "sin_x1": "sin x1", "sin_x2": "sin x2"}
+MAX_LABEL_CHARS = 40
 OPTIMIZER_NAMES = tuple(optim.OPTIMIZERS)
 REG_TYPES = ("none", "l1", "l2")
 
@@ -64,9 +72,19 @@ class Setup:
     input_noise: float = 0.0
     batch_size: int = 10
     seed: int = 0
+    features: list = field(default_factory=lambda: ["x1", "x2"])
+    init_scale: float = 1.0  # the initial weights are the library's, times this
+    labels: list = field(default_factory=list)  # class names of uploaded data, for the legend
+
+    @property
+    def regression(self) -> bool:
+        return self.data in REGRESSION_SETS
 
     @property
     def num_classes(self) -> int:
+        """Classes of a classification set; 1 (one output) for a regression set."""
+        if self.regression:
+            return 1
         if self.data == "custom":
             labels = [p[2] for p in self.points] + [p[2] for p in self.extra]
             return max(labels) + 1
@@ -74,7 +92,7 @@ class Setup:
 
     @property
     def sizes(self) -> list:
-        return [2, *self.hidden, self.num_classes]
+        return [len(self.features), *self.hidden, self.num_classes]
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -90,7 +108,8 @@ class Setup:
 
     def net_key(self) -> tuple:
         """Changing any of these builds a fresh network (and resets training)."""
-        return (tuple(self.hidden), self.activation, self.dropout, self.seed, self.num_classes)
+        return (tuple(self.hidden), self.activation, self.dropout, self.seed, self.num_classes,
+                tuple(self.features), self.init_scale)
 
 
 _DEFAULTS = Setup()
@@ -174,6 +193,9 @@ def parse_setup(obj) -> Setup:
     max_label = MAX_CLASSES - 1 if s.data == "custom" else (
         s.classes if s.data in MULTICLASS_SETS else 2) - 1
     s.extra = parse_points("extra", g["extra"], max_label)
+    if s.extra and s.data in REGRESSION_SETS:
+        raise SetupError(f"extra: a regression set takes no added points (their targets are "
+                         f"real numbers), got {len(s.extra)}")
     if s.data == "custom":
         if len(s.points) < 10:
             raise SetupError(f"points: custom data needs at least 10 points, got "
@@ -204,6 +226,27 @@ def parse_setup(obj) -> Setup:
     s.input_noise = _float("input_noise", g["input_noise"], 0.0, 2.0)
     s.batch_size = _int("batch_size", g["batch_size"], 1, MAX_POINTS)
     s.seed = _int("seed", g["seed"], 0, 2**31 - 1)
+    if s.regression != (s.loss == "mse"):
+        raise SetupError(f"loss: {s.data} is a {'regression' if s.regression else 'classification'}"
+                         f" set and takes {'mse' if s.regression else 'softmax or hinge'}; got "
+                         f"{s.loss!r}")
+    features = g["features"]
+    if not isinstance(features, list) or not features:
+        raise SetupError(f"features: expected a non-empty list of some of "
+                         f"{', '.join(FEATURES)}; got {features!r:.80}")
+    for f in features:
+        _choice("features", f, tuple(FEATURES))
+    # the page's checkbox order, whatever order the link gives, without repeats
+    s.features = [f for f in FEATURES if f in features]
+    s.init_scale = _float("init_scale", g["init_scale"], 0.0, 100.0, lo_open=True)
+    labels = g["labels"]
+    if not isinstance(labels, list) or not all(isinstance(v, str) and len(v) <= MAX_LABEL_CHARS
+                                               for v in labels):
+        raise SetupError(f"labels: expected a list of class names of at most "
+                         f"{MAX_LABEL_CHARS} characters, got {labels!r:.80}")
+    if labels and len(labels) != s.num_classes:
+        raise SetupError(f"labels: {len(labels)} names for {s.num_classes} classes")
+    s.labels = list(labels)
     return s
 
 
@@ -215,6 +258,7 @@ def options() -> dict:
                          if n in activations.ACTIVATIONS else _LAYER_FORMULAS[n]}
                         for n in ACTIVATION_NAMES],
         "losses": list(LOSS_NAMES), "optimizers": list(OPTIMIZER_NAMES),
+        "regression": list(REGRESSION_SETS), "features": dict(FEATURES),
         "reg_types": list(REG_TYPES),
         "limits": {"hidden_layers": MAX_HIDDEN_LAYERS, "neurons": MAX_NEURONS,
                    "points": MAX_POINTS, "body_bytes": MAX_BODY, "classes": MAX_CLASSES},
@@ -264,8 +308,16 @@ def parse_csv(text: str) -> dict:
             return None
         return v if math.isfinite(v) else None
 
+    def parses(c):
+        try:
+            float(c)
+        except ValueError:
+            return False
+        return True
+
+    # a header is a row of words; a first row of numbers with nan or inf is data, refused below
     header = split(*rows[0])
-    if number(header[0]) is None or number(header[1]) is None:
+    if not (parses(header[0]) and parses(header[1])):
         rows = rows[1:]
     if len(rows) > MAX_POINTS:
         raise SetupError(f"csv: at most {MAX_POINTS:,} rows, got {len(rows):,}")

@@ -20,34 +20,106 @@
   const DROPOUT_CHOICES = [0, 0.1, 0.2, 0.3, 0.5, 0.7];
   const NOISE_CHOICES = [0, 0.02, 0.05, 0.1, 0.2, 0.5];
   const BATCH_CHOICES = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
-  const N_CHOICES = [100, 200, 400, 1000, 2000, 5000, 10000];
+  const N_CHOICES = [100, 200, 400, 500, 1000, 2000, 5000, 10000];
   const DATA_LABELS = {spiral: "Spiral", circles: "Circles", xor: "XOR", gaussians: "Gaussian blobs",
-                       moons: "Moons", custom: "Your data (CSV)"};
+                       moons: "Moons", tf_circle: "Circle (TF Playground)", tf_xor: "XOR (TF Playground)",
+                       tf_gauss: "Gaussian (TF Playground)", tf_spiral: "Spiral (TF Playground)",
+                       reg_plane: "Plane (regression)", reg_gauss: "Multi-Gaussian (regression)",
+                       custom: "Your data (CSV)"};
   const REG_LABELS = {none: "None", l1: "L1", l2: "L2"};
-  const LOSS_LABELS = {softmax: "Softmax", hinge: "Hinge"};
+  const LOSS_LABELS = {softmax: "Softmax", hinge: "Hinge", mse: "MSE"};
   const HASH_KEYS = {data: "data", classes: "classes", n: "n", noise: "noise", ratio: "ratio",
                      data_seed: "dseed", hidden: "hidden", activation: "act", loss: "loss",
                      optimizer: "opt", lr: "lr", reg_type: "reg", reg: "rs", dropout: "drop",
-                     input_noise: "inoise", batch_size: "bs", seed: "seed"};
+                     input_noise: "inoise", batch_size: "bs", seed: "seed", features: "feat",
+                     init_scale: "init", labels: "lbl"};
+  // the page's own settings, kept in the link beside the setup
+  const VIEW_KEYS = {showTest: "test", discretize: "disc", lesson: "lesson"};
+  const PENDING_KEY = "layerwise-pending-link";  // a link kept by the page that asked for a token
 
   const $ = (id) => document.getElementById(id);
 
+  // The lessons: each figure of the seed as a setup, its sentence beside it, and the variants
+  // the figure compares. A setup here is a patch on the defaults.
+  const LESSON_DATA = {data: "moons", n: 200, noise: 0.3, ratio: 0.5, batch_size: 10, optimizer: "sgd"};
+  const LESSONS = {
+    neuron: {
+      title: "One neuron: a linear classifier",
+      note: "“With an appropriate loss function on the neuron’s output, we can turn a single neuron into a linear classifier” (seed §2.2): no hidden layer, so the boundary is a straight line.",
+      setup: {data: "gaussians", classes: 2, noise: 0.5, n: 400, hidden: [], activation: "relu", lr: 0.03},
+      variants: [],
+    },
+    capacity: {
+      title: "Capacity: 3, 6 and 20 hidden neurons",
+      note: "“Neural Networks with more neurons can express more complicated functions … the model with 20 hidden neurons fits all the training data” (seed §3.4).",
+      setup: Object.assign({}, LESSON_DATA, {hidden: [3], activation: "relu", lr: 0.1}),
+      variants: [["3 neurons", {hidden: [3]}], ["6", {hidden: [6]}], ["20", {hidden: [20]}]],
+    },
+    l2: {
+      title: "L2 strength 0.001, 0.01, 0.1",
+      note: "“The regularization strength is the preferred way to control the overfitting of a neural network” (seed §3.4): 20 hidden neurons, smoother regions as the strength grows.",
+      setup: Object.assign({}, LESSON_DATA, {hidden: [20], activation: "relu", lr: 0.1, reg_type: "l2", reg: 0.001}),
+      variants: [["L2 0.001", {reg: 0.001}], ["0.01", {reg: 0.01}], ["0.1", {reg: 0.1}]],
+    },
+    "dying-relu": {
+      title: "Dying ReLUs at a high learning rate",
+      note: "“As much as 40% of your network can be ‘dead’ … if the learning rate is set too high” (seed §2.3.3); “Leaky ReLUs are one attempt to fix the ‘dying ReLU’ problem” (§2.3.4).",
+      setup: {data: "spiral", classes: 2, n: 400, noise: 0.2, hidden: [16, 16], activation: "relu", lr: 1, batch_size: 10},
+      variants: [["ReLU", {activation: "relu"}], ["Leaky ReLU", {activation: "leaky_relu"}]],
+    },
+    saturation: {
+      title: "Sigmoid saturation, large weights",
+      note: "“If the initial weights are too large then most neurons would become saturated and the network will barely learn” (seed §2.3.1): the initial weights here are ten times the usual.",
+      setup: {data: "spiral", classes: 2, n: 400, noise: 0.2, hidden: [16, 16], activation: "sigmoid", lr: 0.3, init_scale: 10},
+      variants: [["weights ×10", {init_scale: 10}], ["×1", {init_scale: 1}]],
+    },
+    "linear-spiral": {
+      title: "A linear net and the spiral",
+      note: "“If we left it out, the two matrices could be collapsed to a single matrix, and therefore the predicted class scores would again be a linear function of the input” (seed §1).",
+      setup: {data: "spiral", classes: 2, n: 400, noise: 0.2, hidden: [8, 8], activation: "identity", lr: 0.03},
+      variants: [["no non-linearity", {activation: "identity"}], ["ReLU", {activation: "relu"}]],
+    },
+  };
+
   // what the tests and the benchmark read; nothing here is needed by the page itself
   const probe = window.__lw = {framesReceived: 0, framesDrawn: 0, errors: [], ready: false,
-                               header: null, info: null, regionSum: 0};
+                               header: null, info: null, regionSum: 0, messages: []};
   Object.defineProperty(probe, "state", {get: () => state});
   Object.defineProperty(probe, "playing", {get: () => playing});
+  Object.defineProperty(probe, "view", {get: () => view});
+  Object.defineProperty(probe, "layout", {get: () => layout});
+
+  // live counters for scripts and benchmarks: frames drawn and training steps in the last second
+  const drawn = [];  // [time of drawing, steps, epoch]
+  window.playground = {
+    stats() {
+      const now = performance.now();
+      while (drawn.length && now - drawn[0][0] > 1000) drawn.shift();
+      const last = drawn[drawn.length - 1];
+      let sps = 0;
+      if (drawn.length > 1) {
+        const first = drawn[0];
+        sps = (last[1] - first[1]) / Math.max(1e-3, (last[0] - first[0]) / 1000);
+      }
+      return {fps: playing ? drawn.length : 0, stepsPerSecond: playing ? Math.round(sps) : 0,
+              epoch: probe.header ? probe.header.epoch : 0};
+    },
+  };
 
   let opts = null;        // /api/options
   let state = null;       // the setup, as sent to the server
+  let view = {showTest: true, discretize: false, lesson: ""};  // what the page alone uses
   let info = null;        // the last "info" message
   let ws = null;
   let playing = false;
   let pending = null;     // the newest frame not yet drawn
+  let drawScheduled = false;
   let unacked = 0;        // frames received but not yet acknowledged
   let history = [];       // [{steps, epoch, train, test}]
   let pointsLayer = null; // the data points, drawn once per data change
-  let fpsTimes = [];
+  let fpsShown = 0;
+  let deadNoticeAt = "";  // the network and rate of the last dead-ReLU notice
+  let netSerial = 0;  // counts fresh networks
   let reconnectDelay = 500;
   let ended = false;            // the server dropped this page's idle session
   let afterReconnect = null;    // the action that woke it, sent once a new session is up
@@ -80,33 +152,66 @@
     return out;
   }
 
+  // Each value of a link is checked here: a bad one is replaced by its default, and the page
+  // says which, rather than sending the server a setup it must refuse.
   function stateFromHash() {
     const s = JSON.parse(JSON.stringify(opts.defaults));
     const q = new URLSearchParams(location.hash.slice(1));
+    const bad = [];
+    const choices = {data: opts.datasets, activation: opts.activations.map((a) => a.name),
+                     loss: opts.losses, optimizer: opts.optimizers, reg_type: opts.reg_types};
     for (const [key, short] of Object.entries(HASH_KEYS)) {
       if (!q.has(short)) continue;
       const v = q.get(short);
-      if (key === "hidden") s.hidden = v === "" ? [] : v.split(",").map(Number);
-      else if (typeof s[key] === "number") s[key] = Number(v);
-      else s[key] = v;
+      let value;
+      if (key === "hidden") {
+        value = v === "" ? [] : v.split(",").map(Number);
+        if (!value.every((h) => Number.isInteger(h) && h >= 1 && h <= opts.limits.neurons) ||
+            value.length > opts.limits.hidden_layers) value = undefined;
+      } else if (key === "features") {
+        value = v.split(",").filter((f) => f in opts.features);
+        if (!value.length || value.length !== v.split(",").length) value = undefined;
+      } else if (key === "labels") {
+        value = v === "" ? [] : v.split(",").map(decodeURIComponent);
+      } else if (typeof s[key] === "number") {
+        value = v.trim() === "" ? NaN : Number(v);
+        if (!Number.isFinite(value)) value = undefined;
+      } else {
+        value = choices[key] && !choices[key].includes(v) ? undefined : v;
+      }
+      if (value === undefined) bad.push(`${short}=${v.slice(0, 30)}`);
+      else s[key] = value;
     }
     try {
       if (q.has("pts")) s.points = decodePoints(q.get("pts"));
       if (q.has("ext")) s.extra = decodePoints(q.get("ext"));
     } catch (e) {
-      showMessage("the points in this link could not be read; they were left out");
+      bad.push("the points");
     }
-    if (s.data !== "custom") s.points = [];
+    if (s.data !== "custom") { s.points = []; s.labels = []; }
+    if (s.data === "custom" && s.points.length < 10) { s.data = opts.defaults.data; s.points = []; bad.push("data=custom without its points"); }
+    view = {showTest: q.get("test") !== "0", discretize: q.get("disc") === "1",
+            lesson: q.get("lesson") || ""};
+    if (bad.length) {
+      showMessage(`this link's ${bad.join(", ")} could not be used; the default${bad.length > 1 ? "s are" : " is"} shown instead`, false, true);
+    }
     return s;
   }
 
   function writeHash() {
     const q = new URLSearchParams();
     for (const [key, short] of Object.entries(HASH_KEYS)) {
-      q.set(short, key === "hidden" ? state.hidden.join(",") : String(state[key]));
+      if (key === "labels") {
+        if (state.labels.length) q.set(short, state.labels.map(encodeURIComponent).join(","));
+        continue;
+      }
+      q.set(short, Array.isArray(state[key]) ? state[key].join(",") : String(state[key]));
     }
     if (state.data === "custom" && state.points.length) q.set("pts", encodePoints(state.points));
     if (state.extra.length) q.set("ext", encodePoints(state.extra));
+    q.set("test", view.showTest ? "1" : "0");
+    q.set("disc", view.discretize ? "1" : "0");
+    if (view.lesson) q.set("lesson", view.lesson);
     history_replace("#" + q.toString());
   }
 
@@ -201,7 +306,46 @@
     $("play").addEventListener("click", () => send({type: playing ? "pause" : "play"}));
     $("step").addEventListener("click", () => send({type: "step"}));
     $("reset").addEventListener("click", () => send({type: "reset"}));
-    $("show-test").addEventListener("change", () => { drawPointsLayer(); drawRegions(); });
+    $("show-test").addEventListener("change", () => {
+      view.showTest = $("show-test").checked;
+      writeHash();
+      drawPointsLayer();
+      drawRegions();
+    });
+    $("discretize").addEventListener("change", () => {
+      view.discretize = $("discretize").checked;
+      writeHash();
+      drawRegions();
+    });
+    $("share").addEventListener("click", shareLink);
+    const feats = $("features");
+    for (const [name, shown] of Object.entries(opts.features)) {
+      const lab = document.createElement("label");
+      lab.title = `Feed ${shown} to the network as an input (the first layer's width follows). ` +
+        "Seed §3.1.1: every input is connected to every neuron of the first layer.";
+      const box = document.createElement("input");
+      box.type = "checkbox";
+      box.id = "feature-" + name;
+      box.value = name;
+      box.addEventListener("change", () => {
+        const chosen = [...feats.querySelectorAll("input")].filter((b) => b.checked).map((b) => b.value);
+        if (!chosen.length) {
+          box.checked = true;
+          showMessage("the network needs at least one input feature");
+          return;
+        }
+        change({features: chosen});
+      });
+      lab.append(box, shown);
+      feats.appendChild(lab);
+    }
+    fillSelect($("lesson"), [""].concat(Object.keys(LESSONS)),
+               (k) => k ? LESSONS[k].title : "Choose a lesson…");
+    $("lesson").addEventListener("change", () => startLesson($("lesson").value));
+    $("diagram").addEventListener("mouseleave", () => { $("hover").hidden = true; });
+    $("diagram").addEventListener("click", openEditor);
+    $("editor").addEventListener("submit", submitEdit);
+    $("editor").addEventListener("keydown", (ev) => { if (ev.key === "Escape") closeEditor(); });
     $("regions").addEventListener("click", addPoint);
     $("download").addEventListener("click", downloadModel);
     $("copy").addEventListener("click", copySnippet);
@@ -220,6 +364,14 @@
     ensureOption($("batch_size"), state.batch_size);
     ensureOption($("n"), state.n);
     $("seed").value = state.seed;
+    const regression = opts.regression.includes(state.data);
+    for (const o of $("loss").options) o.disabled = regression !== (o.value === "mse");
+    for (const b of $("features").querySelectorAll("input")) b.checked = state.features.includes(b.value);
+    $("show-test").checked = view.showTest;
+    $("discretize").checked = view.discretize;
+    $("lesson").value = view.lesson in LESSONS ? view.lesson : "";
+    showLessonNote();
+    $("click-class").disabled = regression;
     const range = opts.multiclass[state.data];
     const cls = $("classes");
     const fixed = state.data === "custom" && info ? info.classes : 2;
@@ -227,6 +379,8 @@
     cls.value = String(range ? state.classes : fixed);
     cls.disabled = !range;
     $("n").disabled = state.data === "custom";
+    $("noise").max = state.data in {tf_circle: 1, tf_xor: 1, tf_gauss: 1, tf_spiral: 1,
+                                    reg_plane: 1, reg_gauss: 1} ? 0.5 : 1;
     $("noise").value = state.noise;
     $("noise").disabled = state.data === "custom";
     $("noise-value").textContent = Number(state.noise).toFixed(2);
@@ -240,11 +394,12 @@
     const classes = info ? info.classes : (range ? state.classes : 2);
     const clickCls = $("click-class");
     const keep = clickCls.value;
-    fillSelect(clickCls, Array.from({length: classes}, (_, i) => i), (i) => "a point of class " + (i + 1));
+    fillSelect(clickCls, Array.from({length: classes}, (_, i) => i), (i) => "a point of " + className(i));
     if (keep && Number(keep) < classes) clickCls.value = keep;
   }
 
   function change(patch) {
+    delete $("message").dataset.sticky;  // a change by hand: the note about the link has done its job
     if (patch.data && patch.data === "custom" && !state.points.length) {
       syncControls();
       $("csv").focus();
@@ -255,9 +410,20 @@
     if (patch.data || patch.classes || patch.n) patch.extra = [];
     if (patch.data && patch.data !== state.data) {
       // the data sets scatter on different scales: start each from its own usual noise
+      // (TensorFlow Playground's own start at none)
       const usual = {spiral: 0.2, circles: 0.1, xor: 0.1, gaussians: 0.5, moons: 0.1, custom: 0};
-      patch.noise = usual[patch.data];
+      patch.noise = usual[patch.data] || 0;
+      const regression = opts.regression.includes(patch.data);
+      if (regression) patch.loss = "mse";
+      else if (state.loss === "mse") patch.loss = "softmax";
+      if (patch.data !== "custom") patch.labels = [];
     }
+    if (!("lesson" in patch) && !patch.fromLesson) {
+      // a change by hand leaves the lesson's figure: its sentence stays, its variant buttons go
+      if (view.lesson) markVariant(null);
+    }
+    delete patch.fromLesson;
+    delete patch.lesson;
     state = Object.assign({}, state, patch);
     syncControls();
     writeHash();
@@ -274,7 +440,7 @@
     ws.onopen = () => {
       reconnectDelay = 500;
       unacked = 0;
-      sendSetup();
+      flushSetup();
       if (afterReconnect) { send(afterReconnect); afterReconnect = null; }
     };
     ws.onmessage = (ev) => {
@@ -294,12 +460,16 @@
         return;
       }
       showMessage("connection to the server lost; trying again…");
-      setTimeout(connect, reconnectDelay);
+      setTimeout(async () => {
+        if (await stillAdmitted()) connect();
+        else keepLinkAndReload();
+      }, reconnectDelay);
       reconnectDelay = Math.min(reconnectDelay * 2, 8000);
     };
   }
 
   function send(msg) {
+    if (msg.type !== "setup" && msg.type !== "ack" && setupTimer !== null) flushSetup();
     if (ws && ws.readyState === WebSocket.OPEN) {
       ws.send(JSON.stringify(msg));
     } else if (ended) {
@@ -309,14 +479,24 @@
     }
   }
 
+  // Changes made in one go (sixty clicks in a script, a lesson's several fields) travel as one
+  // setup, sent when the current task ends; any other message sends it first, to keep order.
+  let setupTimer = null;
+
   function sendSetup() {
+    if (setupTimer === null) setupTimer = setTimeout(flushSetup, 0);
+  }
+
+  function flushSetup() {
+    if (setupTimer !== null) { clearTimeout(setupTimer); setupTimer = null; }
     send({type: "setup", setup: state});
   }
 
   function onJson(msg) {
     if (msg.type === "info") {
       const newData = "train" in msg;
-      if (msg.what === "reset") { history = []; }
+      // a new network: the old one's frames are no longer what the page shows
+      if (msg.what === "reset") { history = []; probe.header = null; pending = null; netSerial++; }
       info = Object.assign({}, info || {}, msg);
       probe.info = info;
       $("net-name").textContent = msg.name;
@@ -325,18 +505,28 @@
         `weights + ${msg.biases.toLocaleString("en")} biases)`;
       const nTrain = info.train.x.length, nTest = info.test.x.length;
       $("data-summary").textContent = `${nTrain.toLocaleString("en")} training points, ` +
-        `${nTest.toLocaleString("en")} test points, ${msg.classes} classes` +
+        `${nTest.toLocaleString("en")} test points, ` +
+        (msg.regression ? "a real-valued target (regression)" : `${msg.classes} classes`) +
         (state.extra.length ? ` (${state.extra.length} added by clicking)` : "");
       syncControls();
       buildNeuronButtons();
-      buildLegend(msg.classes);
+      buildLegend(msg.classes, msg.regression);
       if (newData) drawPointsLayer();
       // a setup the server took clears an earlier complaint (but not a success note)
-      if (!$("message").classList.contains("ok")) clearMessage();
+      if (!$("message").classList.contains("ok") && !$("message").dataset.sticky) clearMessage();
     } else if (msg.type === "state") {
       setPlaying(msg.playing);
     } else if (msg.type === "error") {
       probe.errors.push(msg.message);
+      if (!info && /^[a-z_]+(\[\d+\])?:/.test(msg.message)) {
+        // the link's setup was refused before anything was drawn: draw the defaults instead
+        state = JSON.parse(JSON.stringify(opts.defaults));
+        syncControls();
+        writeHash();
+        sendSetup();
+        showMessage(`this link's setup was refused (${msg.message}); the default setup is shown instead`, false, true);
+        return;
+      }
       showMessage(msg.message);
     }
   }
@@ -364,21 +554,28 @@
       }
     }
     pending = header;
-    requestAnimationFrame(drawPending);
+    if (!drawScheduled) { drawScheduled = true; requestAnimationFrame(drawPending); }
   }
 
   function drawPending() {
+    drawScheduled = false;
+    // acknowledge every frame received, drawn or skipped (a new network drops the old one's):
+    // the server sends at most two ahead
+    while (unacked > 0) { send({type: "ack"}); unacked--; }
     if (!pending) return;
     probe.header = pending;
     drawAll();
     pending = null;
     probe.framesDrawn++;
     const now = performance.now();
-    fpsTimes.push(now);
-    while (fpsTimes.length && now - fpsTimes[0] > 1000) fpsTimes.shift();
-    $("fps").textContent = playing ? fpsTimes.length + " fps" : "";
-    // acknowledge every frame received, drawn or skipped: the server sends at most two ahead
-    while (unacked > 0) { send({type: "ack"}); unacked--; }
+    // a new network starts counting again: its steps are not the old one's
+    if (drawn.length && drawn[drawn.length - 1][1] > probe.header.steps) drawn.length = 0;
+    drawn.push([now, probe.header.steps, probe.header.epoch]);
+    if (now - fpsShown > 500) {  // the counter's text, twice a second: a steady number to read
+      fpsShown = now;
+      const st = window.playground.stats();
+      $("fps").textContent = playing ? `${st.fps} fps · ${st.stepsPerSecond.toLocaleString("en")} steps/s` : "";
+    }
   }
 
   function setPlaying(p) {
@@ -389,24 +586,47 @@
     b.classList.toggle("playing", p);
   }
 
-  function showMessage(text, ok) {
+  // sticky: a note about the link itself, kept until the learner changes something
+  function showMessage(text, ok, sticky) {
+    if (text) probe.messages.push(text);
     const m = $("message");
+    if (sticky) m.dataset.sticky = "1";
+    else delete m.dataset.sticky;
     m.textContent = text;
     m.classList.toggle("ok", !!ok);
   }
 
   function clearMessage() { showMessage(""); }
 
-  function buildLegend(classes) {
+  function className(k) {
+    return state.labels && state.labels[k] !== undefined ? state.labels[k] : "class " + (k + 1);
+  }
+
+  function buildLegend(classes, regression) {
     const el = $("legend");
     el.innerHTML = "";
-    for (let k = 0; k < classes; k++) {
+    if (regression) {
+      const bar = document.createElement("canvas");
+      bar.width = 120;
+      bar.height = 10;
+      const ctx = bar.getContext("2d");
+      for (let i = 0; i < 120; i++) {
+        const c = VALUE_LUT[Math.round(i / 119 * 255)];
+        ctx.fillStyle = `rgb(${c & 255},${(c >> 8) & 255},${(c >> 16) & 255})`;
+        ctx.fillRect(i, 0, 1, 10);
+      }
       const span = document.createElement("span");
-      const dot = document.createElement("i");
-      dot.style.background = CLASS_COLORS[k % CLASS_COLORS.length];
-      span.appendChild(dot);
-      span.appendChild(document.createTextNode("class " + (k + 1)));
+      span.append("−1 ", bar, " +1 (the output, and the points' targets)");
       el.appendChild(span);
+    } else {
+      for (let k = 0; k < classes; k++) {
+        const span = document.createElement("span");
+        const dot = document.createElement("i");
+        dot.style.background = CLASS_COLORS[k % CLASS_COLORS.length];
+        span.appendChild(dot);
+        span.appendChild(document.createTextNode(className(k)));
+        el.appendChild(span);
+      }
     }
     const edges = document.createElement("span");
     const tr = document.createElement("i");
@@ -425,6 +645,7 @@
     const file = $("csv").files[0];
     if (!file) return;
     if (file.size > opts.limits.body_bytes - 64) {
+      $("csv").value = "";
       showMessage(`${file.name} is ${file.size.toLocaleString("en")} bytes; the limit is ` +
                   `${opts.limits.body_bytes.toLocaleString("en")}`);
       return;
@@ -436,10 +657,12 @@
     if (!resp.ok) {
       probe.errors.push(body.error);
       showMessage(`${file.name}: ${body.error}`);
+      $("csv").value = "";  // the picker names no file that was not taken
       return;
     }
     const points = body.points.map((p) => [f32(p[0]), f32(p[1]), p[2]]);
-    state = Object.assign({}, state, {data: "custom", points, extra: []});
+    state = Object.assign({}, state, {data: "custom", points, extra: [], labels: body.labels,
+                                      loss: state.loss === "mse" ? "softmax" : state.loss});
     syncControls();
     writeHash();
     sendSetup();
@@ -528,6 +751,15 @@
     const c = v >= 0 ? POS : NEG;
     UNIT_LUT[v & 255] = pack(...c.map((x) => Math.round(255 + (x - 255) * t)));
   }
+  // a regression output, -1..1 as 0..255, orange..white..blue as TensorFlow Playground draws it
+  const VALUE_LUT = new Uint32Array(256);
+  for (let k = 0; k < 256; k++) {
+    const v = k / 127.5 - 1;
+    const c = v >= 0 ? POS : NEG;
+    const t = 0.1 + 0.75 * Math.abs(v);
+    VALUE_LUT[k] = pack(...c.map((x) => Math.round(255 + (x - 255) * t)));
+  }
+  const DISCRETE_LUT = CLASS_COLORS.map((h) => pack(...hexRgb(h).map((v) => Math.round(255 + (v - 255) * 0.62))));
   const DEAD_LUT = new Uint32Array(256);
   for (let v = -128; v < 128; v++) {
     const g = Math.round(225 - 60 * Math.min(1, Math.abs(v) / 127));
@@ -535,7 +767,6 @@
   }
 
   const regionImage = document.createElement("canvas");
-  regionImage.width = regionImage.height = 100;
   const unitAtlas = document.createElement("canvas");
 
   function layoutCanvases() {
@@ -558,7 +789,20 @@
     const deadTotal = h.dead_units.reduce((s, d) => s + d.reduce((a, b) => a + b, 0), 0);
     const hiddenTotal = h.dead_units.reduce((s, d) => s + d.length, 0);
     $("dead-summary").textContent = state.activation === "relu" && hiddenTotal ?
-      `dead ReLUs: ${deadTotal} of ${hiddenTotal} (${Math.round(100 * deadTotal / hiddenTotal)}%)` : "";
+      `dead ReLUs: ${deadTotal} of ${hiddenTotal} (${Math.round(100 * deadTotal / hiddenTotal)}%)` :
+      h.saturated !== null && h.saturated !== undefined ?
+      `saturated ${state.activation} outputs: ${Math.round(100 * h.saturated)}%` : "";
+    // many dead ReLUs after training: the seed's warning about high learning rates, with a rate
+    const deadShare = hiddenTotal ? deadTotal / hiddenTotal : 0;
+    const noticeKey = `${netSerial}|${state.lr}`;
+    if (state.activation === "relu" && h.steps > 0 && deadShare >= 0.5 && noticeKey !== deadNoticeAt) {
+      deadNoticeAt = noticeKey;  // once for this network at this rate
+      const lower = LR_CHOICES.filter((v) => v <= state.lr / 10).pop() || LR_CHOICES[0];
+      showMessage(`${deadTotal} of ${hiddenTotal} ReLUs (${Math.round(100 * deadShare)}%) have died: ` +
+        "their input is negative on every training point, so no gradient reaches them and they " +
+        `stay dead (seed §2.3.3). Learning rate ${state.lr} is too high for them: try ${lower} ` +
+        "and press reset, or use leaky ReLU.");
+    }
     drawRegions();
     drawLossChart();
     drawDiagram();
@@ -574,18 +818,29 @@
     const ctx = c.getContext("2d");
     const h = probe.header;
     if (h) {
+      const r = h.region_size, n = r * r;
       const reg = h.data.region;
-      const img = new ImageData(100, 100);
+      if (regionImage.width !== r) { regionImage.width = regionImage.height = r; }
+      const img = new ImageData(r, r);
       const px = new Uint32Array(img.data.buffer);
       let sum = 0;
-      for (let i = 0; i < 10000; i++) {
-        const cls = reg[i], conf = reg[10000 + i];
-        px[i] = REGION_LUT[cls % REGION_LUT.length][conf];
-        sum = (sum * 31 + cls * 256 + conf) >>> 0;
+      const disc = view.discretize;
+      if (h.regression) {
+        for (let i = 0; i < n; i++) {
+          const v = reg[i];
+          px[i] = disc ? (v >= 128 ? DISCRETE_LUT[0] : DISCRETE_LUT[1]) : VALUE_LUT[v];
+          sum = (sum * 31 + px[i]) >>> 0;  // of the colours drawn
+        }
+      } else {
+        for (let i = 0; i < n; i++) {
+          const cls = reg[i], conf = reg[n + i];
+          px[i] = disc ? DISCRETE_LUT[cls % DISCRETE_LUT.length] : REGION_LUT[cls % REGION_LUT.length][conf];
+          sum = (sum * 31 + px[i]) >>> 0;
+        }
       }
       probe.regionSum = sum;
       regionImage.getContext("2d").putImageData(img, 0, 0);
-      ctx.imageSmoothingEnabled = true;
+      ctx.imageSmoothingEnabled = !disc;
       ctx.drawImage(regionImage, 0, 0, c.width, c.height);
     } else {
       ctx.fillStyle = "#fff";
@@ -607,36 +862,87 @@
     const total = info.train.x.length + info.test.x.length;
     const r = (total > 3000 ? 2 : total > 1000 ? 2.6 : 3.4) * (window.devicePixelRatio || 1);
     const sets = [[info.train, "#ffffff"]];
-    if ($("show-test").checked) sets.push([info.test, "#111111"]);
+    if (view.showTest) sets.push([info.test, "#111111"]);
+    // a regression target: the colour of its sign, stronger the larger it is
+    const colour = info.regression ? (v) => {
+      const c = v >= 0 ? POS : NEG, t = 0.3 + 0.7 * Math.min(1, Math.abs(v));
+      return `rgb(${c.map((x) => Math.round(255 + (x - 255) * t)).join(",")})`;
+    } : (k) => CLASS_COLORS[k % CLASS_COLORS.length];
     for (const [pts, edge] of sets) {
       ctx.strokeStyle = edge;
       ctx.lineWidth = 1;
       for (let i = 0; i < pts.x.length; i++) {
         ctx.beginPath();
         ctx.arc((pts.x[i] - x0) * sx, (y1 - pts.y[i]) * sy, r, 0, 2 * Math.PI);
-        ctx.fillStyle = CLASS_COLORS[pts.label[i] % CLASS_COLORS.length];
+        ctx.fillStyle = colour(pts.label[i]);
         ctx.fill();
         ctx.stroke();
       }
     }
   }
 
+  function niceStep(span) {
+    const p = Math.pow(10, Math.floor(Math.log10(span)));
+    return [1, 2, 5, 10].map((m) => m * p).find((v) => span / v <= 4) || 10 * p;
+  }
+
   function drawLossChart() {
     const c = $("loss-chart");
     const ctx = c.getContext("2d");
     ctx.clearRect(0, 0, c.width, c.height);
-    if (history.length < 1) return;
-    const pad = 4;
+    const dpr = window.devicePixelRatio || 1;
+    const left = 34 * dpr, right = 6 * dpr, top = 16 * dpr, bottom = 14 * dpr;
+    ctx.font = `${10 * dpr}px sans-serif`;
     // scale to the run after its first tenth, so the steep start does not flatten the rest
     let hi = 0;
     for (let i = Math.floor(history.length / 10); i < history.length; i++) {
       hi = Math.max(hi, history[i].train, history[i].test);
     }
     hi = 1.1 * hi || 1;
-    const s0 = history[0].steps, s1 = Math.max(history[history.length - 1].steps, s0 + 1);
-    const X = (s) => pad + (s - s0) / (s1 - s0) * (c.width - 2 * pad);
-    const top = 16 * (window.devicePixelRatio || 1);  // a band for the labels
-    const Y = (v) => c.height - pad - v / hi * (c.height - pad - top);
+    const e0 = history.length ? history[0].epoch : 0;
+    const e1 = history.length ? Math.max(history[history.length - 1].epoch, e0 + 1) : 1;
+    const s0 = history.length ? history[0].steps : 0;
+    const s1 = history.length ? Math.max(history[history.length - 1].steps, s0 + 1) : 1;
+    const X = (st) => left + (st - s0) / (s1 - s0) * (c.width - left - right);
+    const Y = (v) => c.height - bottom - v / hi * (c.height - bottom - top);
+    // axes: the loss on the left, epochs below
+    ctx.strokeStyle = "#999";
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    ctx.moveTo(left, top - 4 * dpr);
+    ctx.lineTo(left, c.height - bottom);
+    ctx.lineTo(c.width - right, c.height - bottom);
+    ctx.stroke();
+    ctx.fillStyle = "#666";
+    ctx.textAlign = "right";
+    ctx.textBaseline = "middle";
+    const step = niceStep(hi);
+    for (let v = 0; v <= hi + 1e-12; v += step) {
+      const y = Y(v);
+      ctx.fillText(v.toPrecision(v ? 2 : 1).replace(/\.?0+$/, "") || "0", left - 3 * dpr, y);
+      ctx.beginPath();
+      ctx.moveTo(left - 2 * dpr, y);
+      ctx.lineTo(left, y);
+      ctx.stroke();
+    }
+    ctx.textBaseline = "top";
+    ctx.textAlign = "left";
+    ctx.fillText(`epoch ${e0.toLocaleString("en")}`, left + 2 * dpr, c.height - bottom + 2 * dpr);
+    ctx.textAlign = "right";
+    ctx.fillText(`epoch ${e1.toLocaleString("en")}`, c.width - right, c.height - bottom + 2 * dpr);
+    ctx.save();
+    ctx.translate(9 * dpr, (top + c.height - bottom) / 2);
+    ctx.rotate(-Math.PI / 2);
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    ctx.fillText("loss", 0, 0);
+    ctx.restore();
+    ctx.textBaseline = "top";
+    ctx.fillStyle = "#111111";
+    ctx.fillText("test", c.width - right, 2 * dpr);
+    ctx.fillStyle = "#0072B2";
+    ctx.fillText("training ‒ ‒", c.width - right - 30 * dpr, 2 * dpr);
+    if (history.length < 1) return;
     const line = (key, color, width, dash) => {
       ctx.beginPath();
       ctx.setLineDash(dash);
@@ -647,43 +953,51 @@
     };
     ctx.save();
     ctx.beginPath();
-    ctx.rect(0, top - 2, c.width, c.height - top + 2);  // what rises above the scale is cut
+    ctx.rect(left, top - 2, c.width - left, c.height - top - bottom + 2);  // what rises above is cut
     ctx.clip();
     line("train", "#0072B2", 1.5, [4, 3]);
     line("test", "#111111", 1.5, []);
     ctx.restore();
     ctx.setLineDash([]);
-    const dpr = window.devicePixelRatio || 1;
-    ctx.font = `${11 * dpr}px sans-serif`;
-    ctx.textAlign = "right";
-    ctx.textBaseline = "top";
-    ctx.fillStyle = "#111111";
-    ctx.fillText("test", c.width - 6 * dpr, 4 * dpr);
-    ctx.fillStyle = "#0072B2";
-    ctx.fillText("training", c.width - 36 * dpr, 4 * dpr);
-    ctx.fillStyle = "#666";
-    ctx.textAlign = "left";
-    ctx.fillText(`max ${hi.toPrecision(2)}`, 6 * dpr, 4 * dpr);
   }
 
   // the diagram: columns of neurons, each a heatmap of its own output, links between them
   let layout = null;
 
+  // A tall layer wraps into several sub-columns, so that each neuron's picture keeps at least
+  // MIN_BOX pixels (64 neurons in one column would be specks).
+  const MIN_BOX = 14;
+
   function computeLayout() {
     const c = $("diagram");
+    const dpr = window.devicePixelRatio || 1;
     const sizes = info.sizes;
     const cols = sizes.length;
     const w = c.width, h = c.height;
-    const maxN = Math.max(...sizes);
-    const gap0 = (w - 80) / Math.max(1, cols - 1);
-    const box = Math.max(4, Math.min(44, gap0 * 0.42, (h - 24) / maxN * 0.82));
-    const margin = box / 2 + 26;  // room for the x1, x2 labels left of the inputs
+    const gap0 = (w - 80 * dpr) / Math.max(1, cols - 1);
+    const avail = h - 24 * dpr;
+    // the box side that lets every layer fit: try one sub-column, then more
+    let box = 0, wraps = 1;
+    for (let k = 1; k <= 6; k++) {
+      const rows = Math.ceil(Math.max(...sizes) / k);
+      const b = Math.min(44 * dpr, avail / rows * 0.82, gap0 * 0.8 / (k * 1.15));
+      if (b > box + 0.5) { box = b; wraps = k; }
+      if (box >= MIN_BOX * dpr * 1.6) break;
+    }
+    box = Math.max(4, box);
+    const margin = box * wraps / 2 + 44 * dpr;  // room for the feature names left of the inputs
     const colX = sizes.map((_, i) => cols === 1 ? w / 2 : margin + i * (w - 2 * margin) / (cols - 1));
     const units = [];
     sizes.forEach((n, l) => {
-      const step = Math.min(box * 1.25, (h - 24) / n);
-      const top = (h - step * n) / 2 + (step - box) / 2;
-      for (let j = 0; j < n; j++) units.push({layer: l, index: j, x: colX[l] - box / 2, y: top + j * step});
+      const k = Math.min(wraps, Math.ceil(n / Math.max(1, Math.floor(avail / (box * 1.22)))));
+      const perCol = Math.ceil(n / k);
+      const step = Math.min(box * 1.25, avail / perCol);
+      const top = (h - step * perCol) / 2 + (step - box) / 2;
+      const span = k * box * 1.15;
+      for (let j = 0; j < n; j++) {
+        const sub = Math.floor(j / perCol), row = j % perCol;
+        units.push({layer: l, index: j, x: colX[l] - span / 2 + sub * box * 1.15, y: top + row * step});
+      }
     });
     return {colX, box, units, sizes};
   }
@@ -701,7 +1015,7 @@
         const lab = document.createElement("span");
         lab.className = "clabel";
         lab.style.left = x + "px";
-        lab.textContent = l === 0 ? "inputs" : "scores";
+        lab.textContent = l === 0 ? "inputs" : info.regression ? "output" : "scores";
         lab.title = l === 0 ? "The input layer: the point's coordinates x1 and x2. Seed §3.1.1: it is not counted in the N-layer name." :
           "The output layer: one score per class and no activation function. Seed §3.1.2.";
         holder.appendChild(lab);
@@ -750,12 +1064,15 @@
     const sizes = h.sizes;
     const starts = [0];
     for (const n of sizes) starts.push(starts[starts.length - 1] + n);
-    // links: one (out, in) matrix per weight layer, blue positive, orange negative
+    // links: one (out, in) matrix per weight layer, blue positive, orange negative. Links of
+    // one colour and width bucket are one path: a few strokes a frame, not one per weight
     const links = h.data.links;
     let maxAbs = 1e-12;
     for (let i = 0; i < links.length; i++) maxAbs = Math.max(maxAbs, Math.abs(links[i]));
+    const BUCKETS = 8;
+    const paths = [[], []].map(() => Array.from({length: BUCKETS}, () => new Path2D()));
+    const many = links.length > 4000;
     let off = 0;
-    const many = links.length > 2000;
     for (let l = 0; l < h.link_shapes.length; l++) {
       const [nOut, nIn] = h.link_shapes[l];
       for (let o = 0; o < nOut; o++) {
@@ -763,23 +1080,36 @@
         for (let k = 0; k < nIn; k++) {
           const w = links[off + o * nIn + k];
           const a = Math.abs(w) / maxAbs;
-          if (many && a < 0.15) continue;
+          if (many && a < 0.2) continue;
           const from = units[starts[l] + k];
-          const c0 = w >= 0 ? POS : NEG;
-          ctx.strokeStyle = `rgba(${c0[0]},${c0[1]},${c0[2]},${(0.25 + 0.6 * a).toFixed(2)})`;
-          ctx.lineWidth = 0.4 + 3.6 * a;
-          ctx.beginPath();
-          ctx.moveTo(from.x + box, from.y + box / 2);
-          ctx.lineTo(to.x, to.y + box / 2);
-          ctx.stroke();
+          const path = paths[w >= 0 ? 0 : 1][Math.min(BUCKETS - 1, Math.floor(a * BUCKETS))];
+          path.moveTo(from.x + box, from.y + box / 2);
+          path.lineTo(to.x, to.y + box / 2);
         }
       }
       off += nOut * nIn;
     }
+    const dpr = window.devicePixelRatio || 1;
+    paths.forEach((buckets, sign) => buckets.forEach((path, b) => {
+      const a = (b + 0.5) / BUCKETS;
+      const c0 = sign ? NEG : POS;
+      ctx.strokeStyle = `rgba(${c0[0]},${c0[1]},${c0[2]},${(0.25 + 0.6 * a).toFixed(2)})`;
+      ctx.lineWidth = (0.4 + 3.6 * a) * (many ? 0.6 : 1) * dpr;
+      ctx.stroke(path);
+    }));
+    if (hoverLink) {  // the link under the mouse, drawn on top
+      const {from, to} = hoverLink;
+      ctx.strokeStyle = "#111";
+      ctx.lineWidth = 2.5 * dpr;
+      ctx.beginPath();
+      ctx.moveTo(from.x + box, from.y + box / 2);
+      ctx.lineTo(to.x, to.y + box / 2);
+      ctx.stroke();
+    }
     // neurons: each its own output over the plane, from one atlas image
-    const U = units.length, G = 20;
+    const U = units.length, G = h.unit_size;
     const vals = h.data.units;
-    if (unitAtlas.width !== G * U) { unitAtlas.width = G * U; unitAtlas.height = G; }
+    if (unitAtlas.width !== G * U || unitAtlas.height !== G) { unitAtlas.width = G * U; unitAtlas.height = G; }
     const img = new ImageData(G * U, G);
     const px = new Uint32Array(img.data.buffer);
     const dead = new Uint8Array(U);
@@ -802,13 +1132,62 @@
       ctx.strokeRect(p.x + 0.5, p.y + 0.5, box - 1, box - 1);
     }
     ctx.setLineDash([]);
-    if (box >= 14) {
+    if (box >= 12) {
       ctx.fillStyle = "#333";
-      ctx.font = `${Math.round(Math.min(12, box / 2.4))}px sans-serif`;
+      ctx.font = `${Math.round(Math.min(12 * dpr, box / 2.2))}px sans-serif`;
       ctx.textAlign = "right";
       ctx.textBaseline = "middle";
-      for (let j = 0; j < sizes[0]; j++) ctx.fillText("x" + (j + 1), units[j].x - 4, units[j].y + box / 2);
+      for (let j = 0; j < sizes[0]; j++) {
+        ctx.fillText(opts.features[state.features[j]] || "x" + (j + 1), units[j].x - 4, units[j].y + box / 2);
+      }
     }
+  }
+
+  // -- hover read-out and editing of weights and biases ----------------------------------------
+  let hoverLink = null;   // {layer, out, in, from, to}: the link under the mouse
+  let hoverTarget = null; // what a click would edit
+
+  function unitName(layer, index) {
+    const last = layout.sizes.length - 1;
+    if (layer === 0) return `input ${opts.features[state.features[index]] || "x" + (index + 1)}`;
+    if (layer === last) return probe.header.regression ? "the output" : `the score of ${className(index)}`;
+    return `neuron ${index + 1} of hidden layer ${layer}`;
+  }
+
+  function findTarget(x, y) {
+    const {units, box} = layout;
+    const u = units.find((p) => x >= p.x && x <= p.x + box && y >= p.y && y <= p.y + box);
+    if (u) return {kind: "unit", unit: u};
+    const h = probe.header;
+    const starts = [0];
+    for (const n of layout.sizes) starts.push(starts[starts.length - 1] + n);
+    let best = null, bestD = 4 * (window.devicePixelRatio || 1);
+    let off = 0;
+    for (let l = 0; l < h.link_shapes.length; l++) {
+      const [nOut, nIn] = h.link_shapes[l];
+      const x0 = layout.colX[l], x1 = layout.colX[l + 1];
+      if (x >= x0 - box && x <= x1 + box) {
+        for (let o = 0; o < nOut; o++) {
+          const to = units[starts[l + 1] + o];
+          for (let k = 0; k < nIn; k++) {
+            const from = units[starts[l] + k];
+            const ax = from.x + box, ay = from.y + box / 2, bx = to.x, by = to.y + box / 2;
+            const dx = bx - ax, dy = by - ay;
+            const t = Math.max(0, Math.min(1, ((x - ax) * dx + (y - ay) * dy) / (dx * dx + dy * dy || 1)));
+            const d = Math.hypot(ax + t * dx - x, ay + t * dy - y);
+            if (d < bestD) { bestD = d; best = {kind: "link", layer: l, out: o, in: k, from, to, value: h.data.links[off + o * nIn + k]}; }
+          }
+        }
+      }
+      off += nOut * nIn;
+    }
+    return best;
+  }
+
+  function biasOf(layer, index) {
+    let off = 0;
+    for (let l = 1; l < layer; l++) off += layout.sizes[l];
+    return probe.header.data.biases[off + index];
   }
 
   function diagramTooltip(ev) {
@@ -816,20 +1195,182 @@
     const c = $("diagram");
     const r = c.getBoundingClientRect();
     const dpr = c.width / r.width;
-    const x = (ev.clientX - r.left) * dpr, y = (ev.clientY - r.top) * dpr;
-    const u = layout.units.find((p) => x >= p.x && x <= p.x + layout.box && y >= p.y && y <= p.y + layout.box);
-    const base = "Each square is one neuron's output over the plane (blue positive, orange negative); " +
-      "links are the weights, blue positive, orange negative, thicker when larger. Grey squares are dead ReLUs (seed §2.3.3).";
-    if (!u) { c.title = base; return; }
-    const last = layout.sizes.length - 1;
+    const target = findTarget((ev.clientX - r.left) * dpr, (ev.clientY - r.top) * dpr);
+    const tip = $("hover");
     const h = probe.header;
-    if (u.layer === 0) c.title = `Input x${u.index + 1}: the point's ${u.index ? "vertical" : "horizontal"} coordinate.`;
-    else if (u.layer === last) c.title = `Output score of class ${u.index + 1}: no activation function (seed §3.1.2).`;
-    else {
-      const isDead = h.dead_units[u.layer - 1] && h.dead_units[u.layer - 1][u.index];
-      c.title = `Hidden layer ${u.layer}, neuron ${u.index + 1}: f(w·x + b) over the plane` +
-        (isDead ? ". Dead: its input is negative on every training point, so no gradient reaches it (seed §2.3.3)." : ".");
+    const before = hoverLink;
+    hoverLink = target && target.kind === "link" ? target : null;
+    hoverTarget = null;
+    let text = "";
+    if (target && target.kind === "unit") {
+      const u = target.unit;
+      if (u.layer === 0) {
+        text = `${unitName(0, u.index)}: the picture is this feature over the plane`;
+      } else {
+        const dead = h.dead_units[u.layer - 1] && h.dead_units[u.layer - 1][u.index];
+        const sat = h.saturated_units && h.saturated_units[u.layer - 1];
+        text = `${unitName(u.layer, u.index)}: bias ${biasOf(u.layer, u.index).toPrecision(3)}` +
+          (dead ? " · dead: its input is negative on every training point" : "") +
+          (sat ? ` · ${Math.round(100 * sat[u.index])}% saturated` : "") + " · click to edit the bias";
+        hoverTarget = {layer: u.layer - 1, neuron: u.index, input: null, value: biasOf(u.layer, u.index),
+                       what: `bias of ${unitName(u.layer, u.index)}`};
+      }
+    } else if (hoverLink) {
+      const t = hoverLink;
+      text = `weight ${t.value.toPrecision(3)} from ${unitName(t.layer, t.in)} to ${unitName(t.layer + 1, t.out)} · click to edit`;
+      hoverTarget = {layer: t.layer, neuron: t.out, input: t.in, value: t.value,
+                     what: `weight from ${unitName(t.layer, t.in)} to ${unitName(t.layer + 1, t.out)}`};
     }
+    tip.hidden = !text;
+    if (text) {
+      tip.textContent = text;
+      tip.style.left = Math.min(window.innerWidth - tip.offsetWidth - 4, ev.clientX + 14) + "px";
+      tip.style.top = (ev.clientY + 16) + "px";
+    }
+    probe.hover = text;
+    if (before !== hoverLink && !playing) drawDiagram();
+  }
+
+  function openEditor(ev) {
+    diagramTooltip(ev);
+    if (!hoverTarget) return;
+    const f = $("editor");
+    editing = hoverTarget;
+    $("editor-label").textContent = editing.input === null ? "Bias" : "Weight";
+    $("editor-value").value = Number(editing.value.toPrecision(4));
+    $("editor-value").setAttribute("aria-label", editing.what);
+    f.hidden = false;
+    f.style.left = Math.min(window.innerWidth - 220, ev.clientX + 8) + "px";
+    f.style.top = Math.min(window.innerHeight - 40, ev.clientY + 8) + "px";
+    $("hover").hidden = true;
+    $("editor-value").focus();
+    $("editor-value").select();
+  }
+
+  let editing = null;
+
+  function closeEditor() {
+    $("editor").hidden = true;
+    editing = null;
+  }
+
+  function submitEdit(ev) {
+    ev.preventDefault();
+    const v = Number($("editor-value").value);
+    if (!editing) return;
+    if (!Number.isFinite(v) || Math.abs(v) > 1000) {
+      showMessage(`a weight must be a number within ±1000, got ${$("editor-value").value || "nothing"}`);
+      return;
+    }
+    send({type: "edit", layer: editing.layer, neuron: editing.neuron, input: editing.input, value: v});
+    showMessage(`set the ${editing.what} to ${v}`, true);
+    closeEditor();
+  }
+
+  // -- lessons -----------------------------------------------------------------------------------
+  function startLesson(name, variant) {
+    const lesson = LESSONS[name];
+    if (!lesson) {
+      view.lesson = "";
+      syncControls();
+      if (name) showMessage(`there is no lesson "${name}"; the lessons are ${Object.keys(LESSONS).join(", ")}`);
+      return;
+    }
+    view.lesson = name;
+    const v = lesson.variants[variant || 0];
+    state = Object.assign(JSON.parse(JSON.stringify(opts.defaults)), lesson.setup, v ? v[1] : {});
+    syncControls();
+    writeHash();
+    sendSetup();
+    if (ws && ws.readyState === WebSocket.OPEN) { if (!playing) send({type: "play"}); }
+    else afterReconnect = {type: "play"};  // sent once the connection is up, after the setup
+  }
+
+  function lessonVariant() {
+    const lesson = LESSONS[view.lesson];
+    if (!lesson) return -1;
+    return lesson.variants.findIndex(([, patch]) =>
+      Object.entries(patch).every(([k, v]) => JSON.stringify(state[k]) === JSON.stringify(v)));
+  }
+
+  function markVariant() {
+    const k = lessonVariant();
+    for (const [i, b] of [...$("lesson-variants").children].entries()) b.classList.toggle("on", i === k);
+  }
+
+  function showLessonNote() {
+    const lesson = LESSONS[view.lesson];
+    $("lesson-note").textContent = lesson ? lesson.note : "";
+    const holder = $("lesson-variants");
+    const names = lesson ? lesson.variants.map(([label]) => label) : [];
+    if ([...holder.children].map((b) => b.textContent).join() !== names.join()) {
+      holder.innerHTML = "";
+      names.forEach((label, i) => {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.textContent = label;
+        b.title = `Switch this lesson's figure to ${label}, trained from the same start. ` +
+          "Seed: the figure compares these settings side by side.";
+        b.addEventListener("click", () => {
+          const patch = Object.assign({fromLesson: true}, lesson.variants[i][1]);
+          change(patch);
+          // from the same start as the other variants, and on (a reset pauses)
+          send({type: "reset"});
+          send({type: "play"});
+        });
+        holder.appendChild(b);
+      });
+    }
+    markVariant();
+  }
+
+  // -- the share link --------------------------------------------------------------------------------
+  async function shareLink() {
+    writeHash();
+    const link = location.href;
+    let copied = false;
+    try {
+      await navigator.clipboard.writeText(link);
+      copied = true;
+    } catch (e) { /* no clipboard here: the dialog shows the link to copy by hand */ }
+    $("snippet").textContent = link;
+    $("snippet-note").textContent = (copied ? "Copied to the clipboard" : "Select and copy this link") +
+      ": it carries the whole setup. Opened elsewhere, the page first asks for the address " +
+      "that `layerwise serve` prints, then opens with this setup.";
+    $("snippet-dialog").showModal();
+  }
+
+  // Without a valid token (a server restarted since this page opened) the page cannot go on:
+  // keep its link and reload, which shows how to get in and brings the link back afterwards.
+  async function stillAdmitted() {
+    try {
+      const r = await fetch("/api/options");
+      return r.status !== 401;
+    } catch (e) {
+      return true;  // the server is away: keep trying
+    }
+  }
+
+  function keepLinkAndReload() {
+    writeHash();
+    try {
+      localStorage.setItem(PENDING_KEY, JSON.stringify({link: location.search + location.hash, at: Date.now()}));
+    } catch (e) { /* without storage the link in the address bar still carries the setup */ }
+    location.reload();
+  }
+
+  function takePendingLink() {
+    let kept = null;
+    try {
+      kept = JSON.parse(localStorage.getItem(PENDING_KEY) || "null");
+      localStorage.removeItem(PENDING_KEY);
+    } catch (e) {
+      return false;
+    }
+    const fresh = kept && typeof kept.link === "string" && Date.now() - kept.at < 86400000;
+    if (!fresh || location.hash.length > 1 || location.search.includes("lesson=")) return false;
+    window.history.replaceState(null, "", location.pathname + kept.link);
+    return true;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -842,8 +1383,14 @@
       return;
     }
     opts = await resp.json();
+    const restored = takePendingLink();
     buildControls();
     state = stateFromHash();
+    const lesson = new URLSearchParams(location.search).get("lesson");
+    if (lesson !== null) {
+      // the lab report's "try it live" link: /?lesson=NAME, then the setup lives in the hash
+      window.history.replaceState(null, "", location.pathname + location.hash);
+    }
     syncControls();
     writeHash();
     layoutCanvases();
@@ -851,6 +1398,8 @@
     probe.ready = true;
     probe.drawAll = drawAll;
     connect();
+    if (lesson !== null) startLesson(lesson);
+    if (restored) showMessage("the setup of the link you followed is back", true, true);
   }
 
   start();
