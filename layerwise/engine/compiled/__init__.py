@@ -303,7 +303,7 @@ def _opt_args(opt):
 def _run_epoch(trainer, plan, X, y, order):
     net, opt, k = trainer.net, trainer.optimizer, _loaded
     n, bs = X.shape[0], trainer.batch_size
-    trainer._mark_good()
+    trainer.mark_good()
     if order is None:
         perm = trainer.rng.permutation(n)
     else:
