@@ -133,3 +133,18 @@ def test_sweep_runs_a_grid(tmp_path, capsys):
     assert len(out_csv.read_text().splitlines()) == 3  # header + 2 grid points
     status, _, err = run(capsys, "sweep", "--data", "iris", "--layers", "4-8-3", "--grid", "bogus=1")
     assert status == 2 and "NAME=V1,V2" in err
+
+
+def test_a_sweep_point_trains_its_seeds_together_as_separate_fits_would():
+    import layerwise as lw
+    from layerwise.sweep import run_point
+
+    params = {"lr": 0.1, "epochs": 3, "batch_size": 16}
+    rows = run_point("iris", [4, 8, 3], params, seeds=[0, 1, 2])
+    ds = lw.data.load("iris", seed=0)
+    Xtr, Xte = lw.data.standardize(ds.X_train, ds.X_test)
+    for row, seed in zip(rows, [0, 1, 2]):
+        net = lw.Network([4, 8, 3], seed=seed)
+        h = lw.fit(net, Xtr, ds.y_train, val_fraction=0.1, seed=seed, progress=False, **params)
+        assert row["seed"] == seed and row["val_acc"] == h.val_acc[-1]
+        assert row["test_acc"] == lw.evaluate(net, Xte, ds.y_test)["accuracy"]
