@@ -57,15 +57,17 @@ _CHILD = textwrap.dedent("""
 """)
 
 
-def _run_child(root, cases, min_seconds):
+def _run_child(root, cases, min_seconds, compiled):
     env = {k: v for k, v in os.environ.items() if k not in BLAS_OVERRIDES}
     env["PYTHONPATH"] = str(root)
+    if not compiled:
+        env["LAYERWISE_COMPILED"] = "0"  # the NumPy engine alone (older revisions have no other)
     done = subprocess.run([sys.executable, "-c", _CHILD, json.dumps(cases), str(min_seconds)],
                           cwd=root, env=env, capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def measure(base, rounds=7, min_seconds=0.5, cases=CASES):
+def measure(base, rounds=7, min_seconds=0.5, cases=CASES, compiled=False):
     """``{case: {"before": µs, "after": µs, "ratio": before/after}}`` (medians)."""
     here = Path(__file__).resolve().parent.parent
     with tempfile.TemporaryDirectory() as tmp:
@@ -77,7 +79,7 @@ def measure(base, rounds=7, min_seconds=0.5, cases=CASES):
             for r in range(rounds):
                 order = [("before", old), ("after", here)]
                 for side, root in (order if r % 2 == 0 else order[::-1]):
-                    times[side].append(_run_child(root, cases, min_seconds))
+                    times[side].append(_run_child(root, cases, min_seconds, compiled))
         finally:
             subprocess.run(["git", "-C", str(here), "worktree", "remove", "--force", str(old)],
                            check=False, capture_output=True)
@@ -97,8 +99,11 @@ def main(argv=None):
     p.add_argument("--rounds", type=int, default=7)
     p.add_argument("--min-seconds", type=float, default=0.5,
                    help="each child times at least this long per case")
+    p.add_argument("--compiled", action="store_true",
+                   help="let this tree use its compiled path for small nets (default: the NumPy "
+                        "engine on both sides, which is what a change to the engine is judged by)")
     args = p.parse_args(argv)
-    result = measure(args.base, args.rounds, args.min_seconds)
+    result = measure(args.base, args.rounds, args.min_seconds, compiled=args.compiled)
     print(f"| case | µs/step at {args.base} | µs/step now | before / now |")
     print("| --- | ---: | ---: | ---: |")
     for name, r in result.items():
