@@ -196,6 +196,19 @@ class RMSprop(Optimizer):
         self.store.params -= tmp
 
 
+def update_moments(m, v, g, beta1, beta2, tmp):
+    """Adam's moment estimates, in place: ``m = b1 m + (1-b1) g``, ``v = b2 v + (1-b2) g^2``
+    (``tmp`` is scratch of ``g``'s shape). PyTorch's and scikit-learn's Adam share this part and
+    differ only in where epsilon and the bias correction enter the step."""
+    m *= beta1
+    xp.multiply(g, 1 - beta1, out=tmp)
+    m += tmp
+    v *= beta2
+    xp.multiply(g, g, out=tmp)
+    tmp *= 1 - beta2
+    v += tmp
+
+
 class Adam(Optimizer):
     """``torch.optim.Adam``: bias-corrected first and second moments.
 
@@ -216,13 +229,7 @@ class Adam(Optimizer):
         g, tmp = self.store.grads, self.store.scratch
         self.t += 1
         b1, b2 = self.beta1, self.beta2
-        self.m *= b1
-        xp.multiply(g, 1 - b1, out=tmp)
-        self.m += tmp
-        self.v *= b2
-        xp.multiply(g, g, out=tmp)
-        tmp *= 1 - b2
-        self.v += tmp
+        update_moments(self.m, self.v, g, b1, b2, tmp)
         xp.sqrt(self.v, out=tmp)
         tmp /= math.sqrt(1 - b2 ** self.t)
         tmp += self.eps

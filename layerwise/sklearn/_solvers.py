@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, xlogy
 
-from ..engine.optim import Optimizer
+from ..engine.optim import Optimizer, update_moments
 
 __all__ = ["SklearnLoss", "SklearnSGD", "SklearnAdam", "LBFGSObjective", "OUTPUT_ACTIVATIONS"]
 
@@ -214,13 +214,7 @@ class SklearnAdam(Optimizer):
     def step(self):
         g, tmp, b1, b2 = self.grads, self._tmp, self.beta_1, self.beta_2
         self.t += 1
-        self.m *= b1
-        np.multiply(g, 1 - b1, out=tmp)
-        self.m += tmp
-        self.v *= b2
-        np.multiply(g, g, out=tmp)
-        tmp *= 1 - b2
-        self.v += tmp
+        update_moments(self.m, self.v, g, b1, b2, tmp)
         self.learning_rate = (self.lr * np.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t))
         np.sqrt(self.v, out=tmp)
         tmp += self.epsilon
