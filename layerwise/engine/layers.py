@@ -198,11 +198,20 @@ class Layer:
 
     @classmethod
     def check_config(cls, cfg, fail):
-        """Call ``fail(message)`` unless ``cfg`` describes a valid layer of this type."""
+        """Call ``fail(message)`` unless ``cfg`` describes a valid layer of this type.
+
+        A layer with parameters has its sizes checked here, before anything is allocated; a
+        layer without any allocates nothing, so building it is the check (its constructor's
+        own error is the message)."""
         for name in cls._int_fields:
             v = cfg.get(name)
             if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
                 fail(f"{cls.__name__} {name} must be a positive integer, got {str(v)[:100]}")
+        if not cls.param_names:
+            try:
+                cls.from_config({k: v for k, v in cfg.items() if k != "type"})
+            except (TypeError, ValueError) as e:
+                fail(f"{cls.__name__}: {str(e)[:200]}")
 
     @classmethod
     def from_config(cls, cfg, dtype=xp.float32, rng=None):
@@ -431,12 +440,6 @@ class Activation(Layer):
 
     def config(self):
         return {"type": "Activation", "name": self.name}
-
-    @classmethod
-    def check_config(cls, cfg, fail):
-        if not isinstance(cfg.get("name"), str) or cfg["name"] not in act.ACTIVATIONS:
-            fail(f"unknown activation {str(cfg.get('name'))[:100]!r}; expected one of: "
-                 f"{', '.join(act.ACTIVATIONS)}")
 
     def __getstate__(self):
         state = super().__getstate__()
@@ -707,12 +710,6 @@ class Dropout(Layer):
         return {"type": "Dropout", "p": self.p}
 
     @classmethod
-    def check_config(cls, cfg, fail):
-        p = cfg.get("p")
-        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p < 1:
-            fail(f"Dropout p must be a probability in [0, 1), got {str(p)[:100]}")
-
-    @classmethod
     def from_config(cls, cfg, dtype=xp.float32, rng=None):
         return cls(**cfg, rng=rng)
 
@@ -749,12 +746,6 @@ class GaussianNoise(Layer):
 
     def config(self):
         return {"type": "GaussianNoise", "std": self.std}
-
-    @classmethod
-    def check_config(cls, cfg, fail):
-        std = cfg.get("std")
-        if isinstance(std, bool) or not isinstance(std, (int, float)) or not std >= 0:
-            fail(f"GaussianNoise std must be a number >= 0, got {str(std)[:100]}")
 
     @classmethod
     def from_config(cls, cfg, dtype=xp.float32, rng=None):
