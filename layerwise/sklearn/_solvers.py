@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, xlogy
 
+from ..engine.compiled import LossForm, UpdateForm
 from ..engine.optim import Optimizer, update_moments
 
 __all__ = ["SklearnLoss", "SklearnSGD", "SklearnAdam", "LBFGSObjective", "OUTPUT_ACTIVATIONS"]
@@ -77,6 +78,16 @@ class SklearnLoss:
         self.per_batch, self.norm = per_batch, norm
         self.trainer = None  # set by the estimator: its reg follows the batch size
         self.total = 0.0
+
+    def compiled_loss(self, trainer):
+        """This loss as the compiled path runs it (:class:`layerwise.engine.compiled.LossForm`):
+        the same formulas, sample weights and per-batch penalty, for a stochastic solver's
+        trainer. None for L-BFGS's whole-set normalizer, and for a trainer other than the one
+        whose penalty this loss sets."""
+        if not self.per_batch or self.trainer not in (None, trainer):
+            return None
+        return LossForm("sklearn_" + self.name, self.weighted,
+                        self.alpha if self.trainer is trainer else None)
 
     def __call__(self, scores, Y, validate=False):
         if self.weighted:
@@ -161,6 +172,11 @@ class SklearnSGD(Optimizer):
     def learning_rate(self):
         return self.lr
 
+    def compiled_update(self):
+        """This update as the compiled path runs it
+        (:class:`layerwise.engine.compiled.UpdateForm`)."""
+        return UpdateForm("sklearn_sgd", (self.momentum, float(self.nesterov)), self.velocity)
+
     def step(self):
         g, tmp, v = self.grads, self._tmp, self.velocity
         self.t += 1
@@ -209,13 +225,25 @@ class SklearnAdam(Optimizer):
         self.m = np.zeros_like(self.params)
         self.v = np.zeros_like(self.params)
         self._tmp, self._tmp2 = np.empty_like(self.params), np.empty_like(self.params)
-        self.learning_rate = self.lr
+
+    @property
+    def learning_rate(self):
+        """scikit-learn's ``learning_rate``: the rate of the last step, ``lr sqrt(1 - b2^t) /
+        (1 - b1^t)`` (``lr`` before the first)."""
+        if not self.t:
+            return self.lr
+        return self.lr * np.sqrt(1 - self.beta_2 ** self.t) / (1 - self.beta_1 ** self.t)
+
+    def compiled_update(self):
+        """This update as the compiled path runs it
+        (:class:`layerwise.engine.compiled.UpdateForm`)."""
+        return UpdateForm("sklearn_adam", (self.beta_1, self.beta_2, self.epsilon), self.m,
+                          self.v)
 
     def step(self):
         g, tmp, b1, b2 = self.grads, self._tmp, self.beta_1, self.beta_2
         self.t += 1
         update_moments(self.m, self.v, g, b1, b2, tmp)
-        self.learning_rate = (self.lr * np.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t))
         np.sqrt(self.v, out=tmp)
         tmp += self.epsilon
         update = self._tmp2

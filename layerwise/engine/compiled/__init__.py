@@ -12,7 +12,10 @@ caches the machine code on disk (``cache=True``), so a second process starts wit
 What is covered: :class:`~layerwise.engine.network.Sequential` and
 :class:`~layerwise.engine.network.Network` of Dense layers with every activation of the table,
 PReLU, Maxout, Dropout and GaussianNoise; the five named losses; L1 and L2; every optimizer of
-:mod:`layerwise.engine.optim`; float32 and float64. Anything else (a custom loss or layer, a
+:mod:`layerwise.engine.optim`; float32 and float64. Loss and optimizer objects of other modules
+are covered where they declare a formula the kernels have (see :class:`LossForm` and
+:class:`UpdateForm`): scikit-learn's MLP losses, with sample weights and its per-batch penalty,
+and its SGD and Adam (:mod:`layerwise.sklearn`). Anything else (a custom loss or layer, a
 subclassed trainer step or optimizer, a layer too wide for loops to beat BLAS) runs on the NumPy
 engine, decided per call, with the same results.
 
@@ -35,6 +38,7 @@ from __future__ import annotations
 
 import os
 import weakref
+from typing import NamedTuple, Optional
 
 import numpy as np
 
@@ -43,7 +47,8 @@ from .. import optim as _optim
 from ..layers import Activation, Dense, Dropout, GaussianNoise, Maxout, PReLU
 from ..network import Network, Sequential
 
-__all__ = ["available", "enabled", "epoch_runner", "covers", "evaluation", "evaluator", "ENV"]
+__all__ = ["available", "enabled", "epoch_runner", "covers", "evaluation", "evaluator", "ENV",
+           "LossForm", "UpdateForm"]
 
 #: set to 0 (or "false", "no", "off") to turn the compiled path off
 ENV = "LAYERWISE_COMPILED"
@@ -87,9 +92,79 @@ def enabled(trainer=None) -> bool:
 
 _ACT_CODES = {"identity": 0, "sigmoid": 1, "tanh": 2, "relu": 3, "leaky_relu": 4, "elu": 5,
               "softplus": 6, "gelu": 7, "silu": 8}
-_LOSS_CODES = {"softmax": 0, "hinge": 1, "logistic": 2, "binary_hinge": 3, "mse": 4}
+_LOSS_CODES = {"softmax": 0, "hinge": 1, "logistic": 2, "binary_hinge": 3, "mse": 4,
+               "sklearn_squared_error": 5, "sklearn_log_loss": 6, "sklearn_binary_log_loss": 7,
+               "sklearn_poisson": 8, "sklearn_hinge": 9}
+#: the losses that take integer labels (the first column of a form's targets)
+_LABEL_LOSSES = {"softmax", "hinge", "binary_hinge", "sklearn_hinge"}
 _OPTIMIZERS = (_optim.SGD, _optim.Momentum, _optim.Nesterov, _optim.Adagrad, _optim.RMSprop,
                _optim.Adam)
+_UPDATE_CODES = {"sklearn_sgd": 4, "sklearn_adam": 5}
+
+
+class LossForm(NamedTuple):
+    """How a loss object runs in the kernels, as its ``compiled_loss(trainer)`` method declares.
+
+    A loss ``fn(scores, y) -> (loss, dscores)`` that the trainer calls is a Python callable the
+    kernels cannot run; one whose class defines ``compiled_loss(trainer)`` (itself, not by
+    inheritance: a subclass may compute otherwise) tells them which of their formulas it is,
+    or returns None where it has none for that trainer.
+
+    Attributes
+    ----------
+    name : str
+        A loss of the kernels: a named loss ("softmax", ...), or one of scikit-learn's MLP
+        losses, "sklearn_squared_error", "sklearn_log_loss" (one-hot targets),
+        "sklearn_binary_log_loss", "sklearn_poisson", "sklearn_hinge" (integer labels in the
+        first column).
+    weighted : bool
+        The targets' last column holds each row's sample weight.
+    batch_alpha : float or None
+        The L2 penalty is scikit-learn's, ``batch_alpha / 2 ||W||^2 / norm`` for each batch
+        (``norm`` its size or weight sum), in place of the trainer's ``reg``.
+    """
+
+    name: str
+    weighted: bool = False
+    batch_alpha: Optional[float] = None
+
+
+class UpdateForm(NamedTuple):
+    """How an optimizer object runs in the kernels, as its ``compiled_update()`` declares (its
+    own class's method, as for :class:`LossForm`).
+
+    ``name`` is "sklearn_sgd" (settings: momentum, Nesterov as 0 or 1) or "sklearn_adam"
+    (settings: beta_1, beta_2, epsilon); ``state1`` / ``state2`` are the optimizer's state
+    vectors (velocity; first and second moments), updated in place, or None.
+    """
+
+    name: str
+    settings: tuple
+    state1: Optional[np.ndarray] = None
+    state2: Optional[np.ndarray] = None
+
+
+def _declared(obj, method, *args):
+    """``obj.method(*args)`` when ``obj``'s own class defines ``method`` and the instance does
+    not replace it; else None."""
+    if method not in vars(type(obj)) or method in getattr(obj, "__dict__", {}):
+        return None
+    return getattr(obj, method)(*args)
+
+
+def _loss_form(trainer):
+    spec = trainer._loss_spec
+    if isinstance(spec, str):
+        return LossForm(spec) if spec in _LOSS_CODES else None
+    form = _declared(spec, "compiled_loss", trainer)
+    return form if form is not None and form.name in _LOSS_CODES else None
+
+
+def _update_form(opt):
+    if type(opt) in _OPTIMIZERS:
+        return None
+    form = _declared(opt, "compiled_update")
+    return form if form is not None and form.name in _UPDATE_CODES else None
 
 
 def _offset(arr, flat):
@@ -114,13 +189,15 @@ class _Plan:
     def __init__(self, trainer):
         net, opt = trainer.net, trainer.optimizer
         store = getattr(net, "store", None)
-        self.key = (store, tuple(net.layers), opt)
+        self.form = _loss_form(trainer)
+        self.key = (store, tuple(net.layers), opt, trainer._loss_spec, self.form)
         self.ok = False
         if type(net) not in (Sequential, Network) or net.dtype not in (np.float32, np.float64):
             return
-        if not isinstance(trainer._loss_spec, str) or trainer.loss not in _LOSS_CODES:
+        if self.form is None:
             return
-        if store is None or type(opt) not in _OPTIMIZERS or getattr(opt, "store", None) is not store:
+        if store is None or getattr(opt, "store", None) is not store or \
+                (type(opt) not in _OPTIMIZERS and _update_form(opt) is None):
             return
         wslice = store.weight_slice
         if not isinstance(wslice, slice) or wslice.start not in (0, None):
@@ -136,7 +213,10 @@ class _Plan:
             width = row[3]
         self.table = np.array(rows, np.int64)
         self.first = next((i for i, l in enumerate(net.layers) if l.param_names), 0)
-        self.loss_code = _LOSS_CODES[trainer.loss]
+        self.loss_code = _LOSS_CODES[self.form.name]
+        eps = np.finfo(net.dtype).eps
+        # scikit-learn clips probabilities to [eps, 1 - eps] of the dtype before a logarithm
+        self.clip = np.array([eps, 1 - eps], net.dtype)
         self.ok = True
 
     def _row(self, i, layer, width, net):
@@ -192,7 +272,9 @@ def _plan(trainer):
     if plan is not None:
         k = plan.key
         if k[0] is getattr(net, "store", None) and k[2] is trainer.optimizer \
-                and len(k[1]) == len(net.layers) and all(a is b for a, b in zip(k[1], net.layers)):
+                and len(k[1]) == len(net.layers) and all(a is b for a, b in zip(k[1], net.layers)) \
+                and k[3] is trainer._loss_spec and (isinstance(k[3], str)
+                                                   or _loss_form(trainer) == k[4]):
             return plan
     plan = _plans[trainer] = _Plan(trainer)
     return plan
@@ -238,10 +320,19 @@ def epoch_runner(trainer):
 
 # -- one epoch ----------------------------------------------------------------------------------
 def _targets(plan, y, n, dtype):
-    """``(yi, yf)``: integer labels and real targets ``(N, outputs)``, one of them empty."""
-    if plan.loss_code in (0, 1, 3):  # softmax, hinge, binary_hinge: integer labels
-        return np.ascontiguousarray(y, np.int64).reshape(n), np.empty((0, 1), dtype)
-    return np.empty(0, np.int64), np.ascontiguousarray(y, dtype).reshape(n, -1)
+    """``(yi, yf, sw)``: integer labels and real targets ``(N, outputs)``, one of them empty,
+    and the sample weights (empty: none)."""
+    form = plan.form
+    sw = np.empty(0, dtype)
+    if form.weighted:
+        y = np.asarray(y).reshape(n, -1)
+        y, sw = y[:, :-1], np.ascontiguousarray(y[:, -1], dtype)
+    if form.name in _LABEL_LOSSES:
+        y = np.asarray(y)
+        if y.ndim == 2:
+            y = y[:, 0]
+        return np.ascontiguousarray(y, np.int64).reshape(n), np.empty((0, 1), dtype), sw
+    return np.empty(0, np.int64), np.ascontiguousarray(y, dtype).reshape(n, -1), sw
 
 
 def _draws(plan, rows, bs, dtype):
@@ -286,6 +377,13 @@ def _opt_args(opt):
     """``(code, settings, state 1, state 2)``; missing state vectors are made here (zeros, which
     the update formulas turn into exactly what a first NumPy step would store)."""
     empty = np.empty(0, opt.params.dtype)
+    form = _update_form(opt)
+    if form is not None:
+        settings = np.zeros(3)
+        settings[:len(form.settings)] = form.settings
+        return (_UPDATE_CODES[form.name], settings,
+                empty if form.state1 is None else form.state1,
+                empty if form.state2 is None else form.state2)
     if isinstance(opt, _optim.SGD):
         if opt.momentum and opt.velocity is None:
             opt.velocity = np.zeros_like(opt.params)
@@ -315,14 +413,17 @@ def _run_epoch(trainer, plan, X, y, order):
         # as the NumPy path's np.take(..., mode="clip"); the kernel must never index outside X
         perm = np.clip(perm, 0, n - 1)
     X = np.ascontiguousarray(X)
-    yi, yf = _targets(plan, y, n, net.dtype)
+    yi, yf, sw = _targets(plan, y, n, net.dtype)
     code, hp, s1, s2 = _opt_args(opt)
     table = plan.table.copy()
     random_width = sum(int(table[i, 2]) for i, _ in plan.random)
     # steps per compiled call: the whole epoch, unless its random numbers would not fit
     per_call = n if not random_width else max(
         bs, RAND_BYTES // (random_width * net.dtype.itemsize) // bs * bs)
-    total, reg = 0.0, trainer.reg
+    total = 0.0
+    batch_reg = plan.form.batch_alpha is not None
+    reg = plan.form.batch_alpha if batch_reg else trainer.reg
+    reg_l1 = trainer.reg_type == "l1" and not batch_reg
     # the trainer's explosion check (Trainer.step) runs in the kernel; the first loss of a run
     # sets its limit, which the trainer computes
     limit = np.array([trainer._loss_limit, np.nan])
@@ -337,8 +438,8 @@ def _run_epoch(trainer, plan, X, y, order):
         row = 0
         while row < len(chunk):
             done, status, total = k.run_steps(
-                X, chunk, row, bs, yi, yf, table, net.flat_params, net.flat_grads, rand,
-                plan.loss_code, plan.first, reg, trainer.reg_type == "l1", plan.n_weights, code,
+                X, chunk, row, bs, yi, yf, sw, plan.clip, table, net.flat_params, net.flat_grads,
+                rand, plan.loss_code, plan.first, reg, reg_l1, batch_reg, plan.n_weights, code,
                 hp, opt.lr, opt.t, s1, s2, losses, limit, total)
             trainer.step_count += done
             if status >= 0:
@@ -383,8 +484,10 @@ def evaluator(trainer, X, y, with_loss, want_acc, want_dead):
     if not covers(trainer):
         return None
     plan, net = _plan(trainer), trainer.net
+    if plan.form.weighted:
+        return None  # a mean over chunks would not be the weighted mean
     n = X.shape[0]
-    yi, yf = _targets(plan, y, n, net.dtype)
+    yi, yf, sw = _targets(plan, y, n, net.dtype)
     if not want_acc and not with_loss:
         yi, yf = yi[:0], yf[:0]
     last = len(net.layers) - 1
@@ -406,8 +509,8 @@ def evaluator(trainer, X, y, with_loss, want_acc, want_dead):
                 or not enabled(trainer):
             return None
         alive[...] = False
-        total, correct = _loaded.evaluate(X, yi, yf, table, net.flat_params, code, units, chunk,
-                                          alive)
+        total, correct = _loaded.evaluate(X, yi, yf, sw, plan.clip, table, net.flat_params, code,
+                                          units, chunk, alive)
         dead = {i: float(1.0 - alive[i, :w].mean()) for i, w in dead_units}
         return (total / n if with_loss else None, correct / n if want_acc else None, dead)
 

@@ -21,10 +21,11 @@ from numba import njit
 DENSE, ACT, PRELU, MAXOUT, DROPOUT, NOISE = 0, 1, 2, 3, 4, 5
 # activation codes, in the order of the activation table
 IDENTITY, SIGMOID, TANH, RELU, LEAKY, ELU, SOFTPLUS, GELU, SILU = range(9)
-# losses
+# losses: layerwise's, then scikit-learn's MLP losses (layerwise.sklearn._solvers.SklearnLoss)
 SOFTMAX, HINGE, LOGISTIC, BHINGE, MSE = range(5)
-# optimizers
-SGD, ADAGRAD, RMSPROP, ADAM = range(4)
+SK_SQUARED, SK_LOG, SK_BINARY_LOG, SK_POISSON, SK_HINGE = range(5, 10)
+# optimizers: layerwise's, then scikit-learn's (layerwise.sklearn._solvers)
+SGD, ADAGRAD, RMSPROP, ADAM, SK_SGD, SK_ADAM = range(6)
 # table columns: kind, code (activation, or maxout's k), in width, out width, weight offset,
 # bias offset, offset of the layer's random numbers in `rand` (-1: none)
 K, CODE, WIN, WOUT, WOFF, BOFF, ROFF = range(7)
@@ -223,22 +224,18 @@ def _act_backward(code, h, xo, yo, d, do, dx, dxo, count):
 
 # -- losses, as in layerwise.engine.losses: the mean loss, and dL/dscores into d -------------
 @njit(cache=True, error_model="numpy")
-def _loss(code, h, so, rows, c, yi, yf, lo, d):
+def _loss(code, h, so, rows, c, yi, yf, sw, clip, lo, d):
     """The mean loss of the scores ``(rows, c)`` at ``h[so]`` against the labels ``yi[lo:]``
-    or targets ``yf[lo:]``; dL/dscores into ``d`` (row-major, from 0)."""
+    or targets ``yf[lo:]``; dL/dscores into ``d`` (row-major, from 0). scikit-learn's losses
+    also take the sample weights ``sw[lo:]`` (empty: none) and the bounds ``clip`` of their
+    probabilities (see :func:`_sk_loss`)."""
+    if code >= SK_SQUARED:
+        return _sk_loss(code, h, so, rows, c, yi, yf, sw, clip, lo, d)
     total = 0.0
     if code == SOFTMAX:
         for r in range(rows):
             at = so + r * c
-            m = h[at]
-            for j in range(1, c):
-                if h[at + j] > m:
-                    m = h[at + j]
-            tot = 0.0
-            for j in range(c):
-                e = math.exp(h[at + j] - m)
-                d[r * c + j] = e
-                tot += e
+            m, tot = _exp_row(h, at, c, d, r * c)
             label = yi[lo + r]
             total += math.log(tot) - (h[at + label] - m)
             scale = tot * rows
@@ -247,19 +244,9 @@ def _loss(code, h, so, rows, c, yi, yf, lo, d):
             d[r * c + label] -= 1.0 / rows
     elif code == HINGE:
         for r in range(rows):
-            at = so + r * c
-            label = yi[lo + r]
-            sy = h[at + label]
-            count = 0.0
+            total += _hinge_row(h, so + r * c, c, yi[lo + r], d, r * c)
             for j in range(c):
-                m = h[at + j] - sy + 1.0
-                if j != label and m > 0:
-                    total += m
-                    d[r * c + j] = 1.0 / rows
-                    count += 1.0
-                else:
-                    d[r * c + j] = 0.0
-            d[r * c + label] = -count / rows
+                d[r * c + j] = d[r * c + j] / rows
     elif code == LOGISTIC:
         for r in range(rows):
             v = h[so + r]
@@ -284,6 +271,125 @@ def _loss(code, h, so, rows, c, yi, yf, lo, d):
                 d[r * c + j] = diff * (2.0 / size)
         return total / size
     return total / rows
+
+
+
+@njit(cache=True, error_model="numpy")
+def _exp_row(h, at, c, d, do):
+    """``d[do + j] = exp(z_j - max z)`` for the row of scores ``z = h[at:at + c]``; returns
+    ``(max z, sum of the exponentials)``, a stable softmax's parts."""
+    m = h[at]
+    for j in range(1, c):
+        if h[at + j] > m:
+            m = h[at + j]
+    tot = 0.0
+    for j in range(c):
+        e = math.exp(h[at + j] - m)
+        d[do + j] = e
+        tot += e
+    return m, tot
+
+
+@njit(cache=True, error_model="numpy")
+def _hinge_row(h, at, c, label, d, do):
+    """The multiclass SVM loss of one row of scores ``h[at:at + c]``, ``sum over j != label of
+    max(0, z_j - z_label + 1)``, returned; its gradient into ``d[do:]`` (1 where a margin is
+    positive, minus their count at the label)."""
+    sy = h[at + label]
+    count = 0.0
+    total = 0.0
+    for j in range(c):
+        m = h[at + j] - sy + 1.0
+        if j != label and m > 0:
+            total += m
+            d[do + j] = 1.0
+            count += 1.0
+        else:
+            d[do + j] = 0.0
+    d[do + label] = -count
+    return total
+
+
+@njit(cache=True, error_model="numpy")
+def _norm(sw, lo, rows):
+    """What scikit-learn divides a batch's loss and penalty by: its size, or the sum of its
+    sample weights ``sw[lo:lo + rows]``."""
+    if sw.shape[0] == 0:
+        return float(rows)
+    s = 0.0
+    for r in range(rows):
+        s += sw[lo + r]
+    return s
+
+
+@njit(cache=True, error_model="numpy")
+def _xlogy(x, y):
+    """``scipy.special.xlogy``: 0 where ``x`` is 0 (and ``y`` is not NaN), else ``x log y``."""
+    if x == 0 and not math.isnan(y):
+        return 0.0
+    return x * math.log(y)
+
+
+@njit(cache=True, error_model="numpy")
+def _sk_loss(code, h, so, rows, c, yi, yf, sw, clip, lo, d):
+    """scikit-learn's MLP losses of the linear scores ``z (rows, c)`` at ``h[so]``, as
+    :class:`layerwise.sklearn._solvers.SklearnLoss` computes them: the output activation ``p =
+    f(z)`` applied here, ``dL/dz = (p - y) w / norm`` into ``d`` (``w`` the row's sample weight
+    ``sw[lo + r]``, or none; ``norm`` the batch's size or weight sum), and the value: per
+    output, the weighted sum over rows of the loss terms over ``norm``, summed over the outputs
+    (averaged for the squared error). Probabilities enter the logarithms clipped to
+    ``[clip[0], clip[1]]`` (``eps``, ``1 - eps`` of the dtype).
+
+    - SK_SQUARED (identity): terms ``(z - y)^2 / 2``;
+    - SK_LOG (softmax): ``-y log p``, ``y`` one-hot ``yf[lo:]``;
+    - SK_BINARY_LOG (logistic, one unit per label): ``-[y log p + (1 - y) log(1 - p)]``;
+    - SK_POISSON (exp): ``y log(y / p) - y + p``;
+    - SK_HINGE (identity): the multiclass SVM loss of the integer labels ``yi[lo:]``.
+    """
+    weighted = sw.shape[0] > 0
+    norm = _norm(sw, lo, rows)
+    lo_p, hi_p = clip[0], clip[1]
+    total = 0.0
+    for r in range(rows):
+        at = so + r * c
+        w = sw[lo + r] if weighted else 1.0
+        terms = 0.0
+        if code == SK_LOG:
+            tot = _exp_row(h, at, c, d, r * c)[1]
+            for j in range(c):
+                p = d[r * c + j] / tot
+                y = yf[lo + r, j]
+                terms -= math.log(min(max(p, lo_p), hi_p)) * y
+                d[r * c + j] = p - y
+        elif code == SK_HINGE:
+            terms = _hinge_row(h, at, c, yi[lo + r], d, r * c)
+        else:
+            for j in range(c):
+                z = h[at + j]
+                y = yf[lo + r, j]
+                if code == SK_SQUARED:
+                    diff = z - y
+                    terms += 0.5 * (diff * diff)
+                    d[r * c + j] = diff
+                elif code == SK_BINARY_LOG:
+                    p = 1.0 / (1.0 + math.exp(-z))  # scipy's expit
+                    q = min(max(p, lo_p), hi_p)
+                    terms -= _xlogy(y, q) + _xlogy(1.0 - y, 1.0 - q)
+                    d[r * c + j] = p - y
+                else:  # SK_POISSON
+                    p = math.exp(z)
+                    terms += _xlogy(y, y / p) - y + p
+                    d[r * c + j] = p - y
+        if weighted:
+            total += terms * w
+            for j in range(c):
+                d[r * c + j] = (d[r * c + j] * w) / norm
+        else:
+            total += terms
+            for j in range(c):
+                d[r * c + j] = d[r * c + j] / norm
+    value = total / norm
+    return value / c if code == SK_SQUARED else value
 
 
 # -- the optimizers' updates, as in layerwise.engine.optim ------------------------------------
@@ -335,26 +441,53 @@ def _update(opt, hp, lr, t, p, g, s1, s2, one):
                 p[i] -= s2[i] * lr_t
             else:
                 p[i] -= u * lr_t
-    else:  # ADAM
-        b1, b2 = hp[0], hp[1]
-        one[0] = b1
+    elif opt == SK_SGD:
+        # scikit-learn's: v = momentum v - lr g; p += v, or with Nesterov p += momentum v - lr g
+        one[0] = lr
+        lr_t = one[0]
+        one[0] = hp[0]
+        m = one[0]
+        if hp[1] != 0.0:
+            for i in range(n):
+                s1[i] = s1[i] * m - g[i] * lr_t
+                p[i] += s1[i] * m - g[i] * lr_t
+        else:
+            for i in range(n):
+                s1[i] = s1[i] * m - g[i] * lr_t
+                p[i] += s1[i]
+    else:  # ADAM, SK_ADAM: the same moments; they differ in where eps and the correction enter
+        one[0] = hp[0]
         b1_t = one[0]
-        one[0] = 1.0 - b1
+        one[0] = 1.0 - hp[0]
         c1 = one[0]
-        one[0] = b2
+        one[0] = hp[1]
         b2_t = one[0]
-        one[0] = 1.0 - b2
+        one[0] = 1.0 - hp[1]
         c2 = one[0]
-        one[0] = math.sqrt(1.0 - b2 ** float(t))
-        corr2 = one[0]
         one[0] = hp[2]
         eps = one[0]
-        one[0] = lr / (1.0 - b1 ** float(t))
-        step = one[0]
-        for i in range(n):
-            s1[i] = s1[i] * b1_t + g[i] * c1
-            s2[i] = s2[i] * b2_t + (g[i] * g[i]) * c2
-            p[i] -= (s1[i] / (math.sqrt(s2[i]) / corr2 + eps)) * step
+        if opt == ADAM:
+            one[0] = math.sqrt(1.0 - hp[1] ** float(t))
+            corr2 = one[0]
+            one[0] = lr / (1.0 - hp[0] ** float(t))
+            step = one[0]
+            for i in range(n):
+                _moments(s1, s2, g, i, b1_t, c1, b2_t, c2)
+                p[i] -= (s1[i] / (math.sqrt(s2[i]) / corr2 + eps)) * step
+        else:
+            # scikit-learn's: the correction folded into the rate, eps added to sqrt(v)
+            rate = -(lr * math.sqrt(1.0 - hp[1] ** float(t)) / (1.0 - hp[0] ** float(t)))
+            for i in range(n):
+                _moments(s1, s2, g, i, b1_t, c1, b2_t, c2)
+                p[i] += (s1[i] * rate) / (math.sqrt(s2[i]) + eps)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _moments(m, v, g, i, b1, c1, b2, c2):
+    """Adam's moment estimates at ``i``, as :func:`layerwise.engine.optim.update_moments`:
+    ``m = b1 m + (1-b1) g``, ``v = b2 v + (1-b2) g^2`` (``c1``, ``c2`` are ``1-b1``, ``1-b2``)."""
+    m[i] = m[i] * b1 + g[i] * c1
+    v[i] = v[i] * b2 + (g[i] * g[i]) * c2
 
 
 # -- the steps ----------------------------------------------------------------------------------
@@ -394,11 +527,12 @@ def _workspace(table, n_in, bs, p):
 
 
 @njit(cache=True, error_model="numpy")
-def evaluate(X, yi, yf, table, p, loss_code, units, chunk, alive):
+def evaluate(X, yi, yf, sw, clip, table, p, loss_code, units, chunk, alive):
     """One evaluation-mode pass over ``X`` in chunks of ``chunk`` rows (no dropout, no noise).
 
     Returns ``(sum over chunks of mean loss times rows, samples classified correctly)``;
-    ``loss_code`` < 0 skips the loss, an empty ``yi`` and ``yf`` skip the accuracy. For each
+    ``loss_code`` < 0 skips the loss, an empty ``yi`` and ``yf`` skip the accuracy; ``sw`` and
+    ``clip`` are as for :func:`run_steps`. For each
     layer ``li`` with ``units[li] != 0`` (1: decided by the layer's input, 2: by its output),
     ``alive[li, u]`` is set where unit ``u`` is positive on some sample.
     """
@@ -426,7 +560,8 @@ def evaluate(X, yi, yf, table, p, loss_code, units, chunk, alive):
                     if acts[offs[at] + r * w + c] > 0:
                         alive[li, c] = True
         if loss_code >= 0:
-            total += _loss(loss_code, acts, so, rows, n_out, yi, yf, s0, d_buf) * rows
+            total += _loss(loss_code, acts, so, rows, n_out, yi, yf, sw, clip, s0, d_buf) \
+                * rows
         if yi.shape[0] or yf.shape[0]:
             for r in range(rows):
                 at = so + r * n_out
@@ -488,15 +623,19 @@ def _forward(table, widths, offs, acts, z, arg, p, rand, row0, rows, train):
 
 
 @njit(cache=True, error_model="numpy")
-def run_steps(X, perm, start, bs, yi, yf, table, p, g, rand, loss_code, first,
-              reg, reg_l1, n_weights, opt, hp, lr, t, s1, s2, losses, limit, total):
+def run_steps(X, perm, start, bs, yi, yf, sw, clip, table, p, g, rand, loss_code, first,
+              reg, reg_l1, batch_reg, n_weights, opt, hp, lr, t, s1, s2, losses, limit, total):
     """Train on the rows ``X[perm[start:]]`` in minibatches of ``bs``, in order; one step
     per batch, the first of them step ``t + 1`` of the optimizer.
 
     ``table`` describes the layers (see the column constants); ``rand`` holds the dropout
     masks and input noise of these steps, drawn beforehand in NumPy (each random layer's block
     is ``rows x width`` at its offset, rows in step order); ``yi`` holds integer labels and
-    ``yf`` real targets ``(N, outputs)``, whichever the loss takes (the other may be empty).
+    ``yf`` real targets ``(N, outputs)``, whichever the loss takes (the other may be empty);
+    ``sw`` the sample weights and ``clip`` the probability bounds of scikit-learn's losses
+    (see :func:`_sk_loss`; ``sw`` empty: unweighted). With ``batch_reg``, ``reg`` is
+    scikit-learn's ``alpha`` and each batch's L2 strength is ``alpha / norm`` (its size or weight
+    sum: the penalty ``alpha/2 ||W||^2 / norm``).
     Writes each step's loss (data loss plus penalty) to ``losses`` (indexed by step from the
     start of ``perm``) and adds loss times rows to ``total``; returns ``(steps taken, status,
     total)``. A loss diverges when it is not finite or exceeds ``limit[0]``, the trainer's
@@ -514,6 +653,7 @@ def run_steps(X, perm, start, bs, yi, yf, table, p, g, rand, loss_code, first,
     widths, offs, acts, z, arg, buf_a, buf_b = _workspace(table, n_in, bs, p)
     yib = np.empty(bs, np.int64)
     yfb = np.empty((bs, yf.shape[1]), dt)
+    swb = np.empty(bs if sw.shape[0] else 0, sw.dtype)
     one = np.empty(1, dt)
     n = perm.shape[0]
     n_out = widths[n_layers]
@@ -530,8 +670,11 @@ def run_steps(X, perm, start, bs, yi, yf, table, p, g, rand, loss_code, first,
                 yib[r] = yi[row]
             for j in range(yf.shape[1] if yf.shape[0] else 0):
                 yfb[r, j] = yf[row, j]
+            if sw.shape[0]:
+                swb[r] = sw[row]
         _forward(table, widths, offs, acts, z, arg, p, rand, s0, rows, True)
-        loss = _loss(loss_code, acts, offs[n_layers], rows, n_out, yib, yfb, 0, buf_a)
+        loss = _loss(loss_code, acts, offs[n_layers], rows, n_out, yib, yfb, swb, clip, 0,
+                     buf_a)
         # backward, down to the first layer with parameters (no input gradient there)
         cur, other = buf_a, buf_b
         for li in range(n_layers - 1, first - 1, -1):
@@ -579,17 +722,27 @@ def run_steps(X, perm, start, bs, yi, yf, table, p, g, rand, loss_code, first,
             cur, other = other, cur
         # the penalty, on the weights only (the first n_weights entries)
         if reg != 0.0:
-            pen = 0.0
+            if batch_reg:
+                strength = reg / _norm(swb, 0, rows)
+                reg_t[0] = strength
+            else:
+                strength = reg
             rt = reg_t[0]
-            for i in range(n_weights):
-                w = p[i]
-                if reg_l1:
+            if reg_l1:
+                pen = 0.0
+                for i in range(n_weights):
+                    w = p[i]
                     pen += abs(w)
                     g[i] += (1.0 if w > 0 else (-1.0 if w < 0 else w * 0.0)) * rt
-                else:
-                    pen += w * w
-                    g[i] += w * rt
-            loss += reg * pen if reg_l1 else 0.5 * reg * pen
+                loss += strength * pen
+            else:
+                # BLAS's dot, as NumPy's w.dot(w): a loop's one running sum would wait on
+                # each add (some 20 us a step for MNIST-1D's 15,000 weights)
+                w = p[:n_weights]
+                pen = np.dot(w, w) if n_weights else 0.0
+                for i in range(n_weights):
+                    g[i] += p[i] * rt
+                loss += 0.5 * strength * pen
         losses[s0 // bs] = loss
         total += loss * rows
         steps += 1
