@@ -323,6 +323,12 @@ def _norm(sw, lo, rows):
 
 
 @njit(cache=True, error_model="numpy")
+def _clipped(p, lo, hi):
+    """``p`` clipped to ``[lo, hi]``, NaN kept (as ``np.minimum(np.maximum(p, lo), hi)``)."""
+    return lo if p < lo else (hi if p > hi else p)
+
+
+@njit(cache=True, error_model="numpy")
 def _xlogy(x, y):
     """``scipy.special.xlogy``: 0 where ``x`` is 0 (and ``y`` is not NaN), else ``x log y``."""
     if x == 0 and not math.isnan(y):
@@ -359,7 +365,10 @@ def _sk_loss(code, h, so, rows, c, yi, yf, sw, clip, lo, d):
             for j in range(c):
                 p = d[r * c + j] / tot
                 y = yf[lo + r, j]
-                terms -= math.log(min(max(p, lo_p), hi_p)) * y
+                # y log p is 0 where y is (the clipped p is finite, or NaN, which must show):
+                # a logarithm per row instead of one per class
+                if y != 0 or p != p:
+                    terms -= math.log(_clipped(p, lo_p, hi_p)) * y
                 d[r * c + j] = p - y
         elif code == SK_HINGE:
             terms = _hinge_row(h, at, c, yi[lo + r], d, r * c)
@@ -373,7 +382,7 @@ def _sk_loss(code, h, so, rows, c, yi, yf, sw, clip, lo, d):
                     d[r * c + j] = diff
                 elif code == SK_BINARY_LOG:
                     p = 1.0 / (1.0 + math.exp(-z))  # scipy's expit
-                    q = min(max(p, lo_p), hi_p)
+                    q = _clipped(p, lo_p, hi_p)
                     terms -= _xlogy(y, q) + _xlogy(1.0 - y, 1.0 - q)
                     d[r * c + j] = p - y
                 else:  # SK_POISSON
