@@ -276,3 +276,89 @@ def test_train_many_keeps_going_past_a_diverging_net_when_asked():
     assert len(second) == 3
     with pytest.raises(TrainingDiverged):
         train_many(nets(), X, y, loss="mse", lr=0.01, epochs=3, batch_size=4)
+
+
+# -- forms declared by other modules' losses and optimizers: the scikit-learn face's ----------
+def _face_trainer(name, weighted, solver, flag, n=53, alpha=0.3):
+    from layerwise.sklearn._solvers import SklearnAdam, SklearnLoss, SklearnSGD
+
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((n, 3))
+    out = {"sklearn_log_loss": 3, "sklearn_hinge": 3}.get(name, 2)
+    if name == "sklearn_log_loss":
+        Y = np.eye(3)[rng.integers(0, 3, n)]
+    elif name == "sklearn_hinge":
+        Y = rng.integers(0, 3, (n, 1)).astype(F64)
+    elif name == "sklearn_binary_log_loss":
+        Y = rng.integers(0, 2, (n, 2)).astype(F64)
+    elif name == "sklearn_poisson":
+        Y = rng.poisson(1.0, (n, 2)).astype(F64)
+    else:
+        Y = rng.standard_normal((n, 2))
+    if weighted:
+        Y = np.hstack([Y, rng.uniform(0.2, 3.0, (n, 1))])
+    net = lw.Network([3, 7, out], activation="tanh", dtype=F64, seed=2)
+    opt = {"sgd": lambda: SklearnSGD(net, 0.05, momentum=0.9, nesterov=False),
+           "nesterov": lambda: SklearnSGD(net, 0.05, momentum=0.9, nesterov=True),
+           "plain": lambda: SklearnSGD(net, 0.05, momentum=0.0, nesterov=False),
+           "adam": lambda: SklearnAdam(net, 0.01, beta_1=0.8, epsilon=1e-6)}[solver]()
+    loss = SklearnLoss(name[len("sklearn_"):], alpha=alpha, weighted=weighted)
+    t = Trainer(net, loss=loss, optimizer=opt, batch_size=10, seed=5, compiled=flag)
+    loss.trainer = t
+    return t, X, Y
+
+
+@pytest.mark.parametrize("solver", ["sgd", "nesterov", "plain", "adam"])
+@pytest.mark.parametrize("name, weighted", [
+    ("sklearn_log_loss", False), ("sklearn_log_loss", True), ("sklearn_binary_log_loss", False),
+    ("sklearn_squared_error", True), ("sklearn_poisson", False), ("sklearn_hinge", True)])
+def test_the_sklearn_faces_losses_and_solvers_match_numpy(name, weighted, solver):
+    pytest.importorskip("sklearn")
+    out = []
+    for flag in (None, False):
+        t, X, Y = _face_trainer(name, weighted, solver, flag)
+        # the per-batch penalty: the last batch (3 rows of 53) has its own strength
+        t.losses = [t.run_epoch(X, Y) for _ in range(3)]
+        out.append(t)
+    _assert_same(*out)
+    assert compiled._plan(out[0]).form == compiled.LossForm(name, weighted, 0.3)
+    assert out[0].optimizer.learning_rate == out[1].optimizer.learning_rate
+
+
+def test_forms_are_taken_only_from_the_class_that_declares_them():
+    pytest.importorskip("sklearn")
+    from layerwise.sklearn._solvers import SklearnAdam, SklearnLoss
+
+    t, X, Y = _face_trainer("sklearn_log_loss", False, "adam", None)
+    assert compiled.covers(t)
+    # a subclass may compute otherwise: it runs as written, on the NumPy engine
+    loss = t._loss_spec
+    loss.__class__ = type("Changed", (SklearnLoss,), {})
+    assert not compiled.covers(t)
+    loss.__class__ = SklearnLoss
+    loss.compiled_loss = lambda trainer: compiled.LossForm("sklearn_log_loss")
+    assert not compiled.covers(t)
+    del loss.compiled_loss
+    assert compiled.covers(t)
+    changed = type("ChangedAdam", (SklearnAdam,), {})(t.net, 0.01)
+    assert not compiled.covers(Trainer(t.net, loss=loss, optimizer=changed, seed=0))
+    # a loss whose penalty another trainer sets, and L-BFGS's whole-set loss, have no form
+    loss.trainer = object()
+    assert not compiled.covers(t)
+    loss.trainer, loss.per_batch = t, False
+    assert not compiled.covers(t)
+    loss.per_batch = True
+    assert compiled.covers(t)
+
+
+def test_a_face_loss_without_its_trainer_takes_the_trainers_penalty():
+    """Unattached, the face's loss leaves the penalty to the trainer (``reg``), on both paths."""
+    pytest.importorskip("sklearn")
+    out = []
+    for flag in (None, False):
+        t, X, Y = _face_trainer("sklearn_squared_error", False, "adam", flag)
+        t._loss_spec.trainer, t.reg = None, 0.02
+        t.losses = [t.run_epoch(X, Y) for _ in range(2)]
+        out.append(t)
+    assert compiled._plan(out[0]).form.batch_alpha is None
+    _assert_same(*out)

@@ -108,6 +108,103 @@ def test_same_seed_same_fit_as_sklearn(activation, digits):
     assert ours.validation_scores_ == theirs.validation_scores_
 
 
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.parametrize("task", ["multiclass", "binary", "multilabel", "regression", "poisson",
+                                  "weighted", "hinge"])
+def test_stochastic_fits_run_compiled_with_the_numpy_engines_numbers(monkeypatch, task, solver,
+                                                                    digits):
+    """With numba, every epoch of the stochastic solvers runs as one compiled call; the fit is
+    the NumPy engine's (LAYERWISE_COMPILED=0) to round-off, validation scores and all."""
+    from layerwise.engine import compiled
+
+    if not compiled.enabled():
+        pytest.skip("the compiled path is off (numba missing, or LAYERWISE_COMPILED=0)")
+    X, y = digits
+    sw = None
+    kw = dict(hidden_layer_sizes=(12, 6), solver=solver, max_iter=6, batch_size=32,
+              random_state=0, alpha=0.01, early_stopping=task != "poisson")
+    Est = MLPClassifier
+    if task == "binary":
+        y = (y > 4).astype(int)
+    elif task == "multilabel":
+        y = np.c_[y > 4, y % 2 == 0, y < 2].astype(int)
+    elif task == "weighted":
+        sw = np.random.default_rng(1).uniform(0.2, 3.0, len(y))
+    elif task == "hinge":
+        kw["loss"] = "hinge"
+    elif task in ("regression", "poisson"):
+        Est = MLPRegressor
+        y = np.random.default_rng(2).poisson(np.exp(0.3 * X[:, 20].clip(-2, 2))) \
+            if task == "poisson" else X[:, 10] * X[:, 20] + np.sin(X[:, 30])
+        if task == "poisson":
+            kw["loss"] = "poisson"
+    epochs = []
+    run_epoch = compiled._run_epoch
+    monkeypatch.setattr(compiled, "_run_epoch", lambda *a: epochs.append(1) or run_epoch(*a))
+    fast = Est(**kw).fit(X, y, sample_weight=sw)
+    assert len(epochs) == fast.n_iter_ == len(fast.loss_curve_)
+    monkeypatch.setenv("LAYERWISE_COMPILED", "0")
+    slow = Est(**kw).fit(X, y, sample_weight=sw)
+    assert len(epochs) == fast.n_iter_
+    _assert_same(fast, slow, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(fast.loss_curve_, slow.loss_curve_, rtol=1e-12)
+    if kw["early_stopping"]:
+        np.testing.assert_allclose(fast.validation_scores_, slow.validation_scores_, rtol=1e-10)
+    assert fast._optimizer.t == slow._optimizer.t and fast.t_ == slow.t_
+
+
+def test_early_stopping_scores_are_sklearns(digits):
+    """The held-out set's score after each epoch is scikit-learn's, weighted or not: the
+    classifier's accuracy to the bit, the regressor's R^2 to the round-off of its weights."""
+    X, y = digits
+    sw = np.random.default_rng(3).uniform(0.2, 3.0, len(y))
+    kw = dict(hidden_layer_sizes=(16,), max_iter=8, random_state=1, early_stopping=True,
+              batch_size=50, n_iter_no_change=100)
+    for weights in (None, sw):
+        a = MLPClassifier(**kw).fit(X, y, sample_weight=weights)
+        b = sknn.MLPClassifier(**kw).fit(X, y, sample_weight=weights)
+        assert a.validation_scores_ == b.validation_scores_
+        a = MLPRegressor(**kw).fit(X, X[:, 10] - X[:, 20], sample_weight=weights)
+        b = sknn.MLPRegressor(**kw).fit(X, X[:, 10] - X[:, 20], sample_weight=weights)
+        np.testing.assert_allclose(a.validation_scores_, b.validation_scores_, rtol=1e-9)
+        assert len(a.validation_scores_) == 8
+
+
+def test_the_early_stopping_metrics_are_sklearns():
+    from sklearn.metrics import accuracy_score, r2_score
+
+    from layerwise.sklearn._metrics import accuracy, r2
+
+    rng = np.random.default_rng(0)
+    for trial in range(200):
+        n, k = int(rng.integers(2, 30)), int(rng.integers(1, 4))
+        w = None if trial % 2 else rng.uniform(0, 3, n)
+        y, yp = rng.standard_normal((n, k)), rng.standard_normal((n, k))
+        if trial % 5 == 0:
+            y[:, 0] = 1.5  # no variance: 1 if predicted exactly, else 0
+        if trial % 7 == 0:
+            yp[:, -1] = y[:, -1]
+        if trial % 3 == 0:
+            y, yp = y[:, 0], yp[:, 0].astype(np.float32)
+        assert r2(y, yp, w) == r2_score(y, yp, sample_weight=w)
+        labels, pred = rng.integers(0, 4, n), rng.integers(0, 4, n)
+        assert accuracy(labels, pred, w) == accuracy_score(labels, pred, sample_weight=w)
+        names = np.array(["a", "b", "c", "d"])
+        assert accuracy(names[labels], names[pred], w) == accuracy_score(
+            names[labels], names[pred], sample_weight=w)
+        rows = rng.integers(0, 2, (n, 3))
+        flipped = rows ^ (rng.random((n, 3)) < 0.2)
+        assert accuracy(rows, flipped, w) == accuracy_score(rows, flipped, sample_weight=w)
+
+
+def test_adams_learning_rate_is_sklearns(digits):
+    X, y = digits
+    kw = dict(hidden_layer_sizes=(8,), max_iter=3, random_state=0, batch_size=64)
+    ours, theirs = MLPClassifier(**kw).fit(X, y), sknn.MLPClassifier(**kw).fit(X, y)
+    assert ours._optimizer.learning_rate == pytest.approx(theirs._optimizer.learning_rate,
+                                                          rel=1e-15)
+
+
 def test_squared_loss_is_halved():
     X = np.linspace(-1, 1, 40)[:, None]
     y = 3 * X[:, 0] + 1

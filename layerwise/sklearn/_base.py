@@ -131,6 +131,8 @@ class BaseMLP(BaseEstimator):
         raise NotImplementedError
 
     def _score(self, X, y, sample_weight=None):
+        """The early-stopping score of the held-out ``(X, y)``: ``score``'s value (accuracy,
+        R^2), computed by :mod:`layerwise.sklearn._metrics`."""
         raise NotImplementedError
 
     # -- the network ---------------------------------------------------------------------------

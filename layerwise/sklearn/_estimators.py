@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import column_or_1d
 from sklearn.utils._param_validation import StrOptions
@@ -12,6 +11,7 @@ from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_targ
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseMLP
+from ._metrics import accuracy, r2
 
 _SHARED_DOC = """
     hidden_layer_sizes : array-like of int, default (100,)
@@ -201,7 +201,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return self._predict(X)
 
     def _score(self, X, y, sample_weight=None):
-        return self._score_with_function(X, y, sample_weight, accuracy_score)
+        return self._score_with_function(X, y, sample_weight, accuracy)
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
@@ -318,7 +318,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         return self._predict(X)
 
     def _score(self, X, y, sample_weight=None):
-        return self._score_with_function(X, y, sample_weight, r2_score)
+        return self._score_with_function(X, y, sample_weight, r2)
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
