@@ -60,27 +60,34 @@ SOLVERS = [dict(solver="sgd", momentum=0.0), dict(solver="sgd", nesterovs_moment
            dict(solver="adam", epsilon=1e-3, beta_1=0.5)]
 
 
-@pytest.mark.parametrize("kw", SOLVERS, ids=lambda kw: "-".join(f"{v}" for v in kw.values()))
-@pytest.mark.parametrize("task", ["multiclass", "binary", "multilabel", "regression",
-                                  "multioutput", "poisson", "weighted"])
-def test_one_step_matches_sklearn(kw, task, digits):
-    X, y = digits
-    X, y = X[:120], y[:120]
-    sw = None
+def _task(task, X, y):
+    """``(y, sample_weight, regression?, extra estimator arguments)`` of a kind of problem."""
+    sw, extra = None, {}
     if task == "binary":
         y = (y > 4).astype(int)
     elif task == "multilabel":
         y = np.c_[y > 4, y % 2 == 0, y < 2].astype(int)
     elif task == "weighted":
         sw = np.random.default_rng(1).uniform(0.2, 3.0, len(y))
+    elif task == "hinge":
+        extra = dict(loss="hinge")
     elif task == "regression":
         y = X[:, 10] * X[:, 20] + np.sin(X[:, 30])
     elif task == "multioutput":
         y = np.c_[X[:, 10] * X[:, 20], np.sin(X[:, 30])]
     elif task == "poisson":
         y = np.random.default_rng(2).poisson(np.exp(0.3 * X[:, 20].clip(-2, 2)))
-    regress = task in ("regression", "multioutput", "poisson")
-    extra = dict(loss="poisson") if task == "poisson" else {}
+        extra = dict(loss="poisson")
+    return y, sw, task in ("regression", "multioutput", "poisson"), extra
+
+
+@pytest.mark.parametrize("kw", SOLVERS, ids=lambda kw: "-".join(f"{v}" for v in kw.values()))
+@pytest.mark.parametrize("task", ["multiclass", "binary", "multilabel", "regression",
+                                  "multioutput", "poisson", "weighted"])
+def test_one_step_matches_sklearn(kw, task, digits):
+    X, y = digits
+    X, y = X[:120], y[:120]
+    y, sw, regress, extra = _task(task, X, y)
     make = (MLPRegressor, sknn.MLPRegressor) if regress else (MLPClassifier, sknn.MLPClassifier)
     # the whole set in one batch for the stochastic solvers: one epoch is one step; and a
     # smaller last batch in a second variant, where the penalty is divided by its own size
@@ -120,24 +127,10 @@ def test_stochastic_fits_run_compiled_with_the_numpy_engines_numbers(monkeypatch
     if not compiled.enabled():
         pytest.skip("the compiled path is off (numba missing, or LAYERWISE_COMPILED=0)")
     X, y = digits
-    sw = None
+    y, sw, regress, extra = _task(task, X, y)
+    Est = MLPRegressor if regress else MLPClassifier
     kw = dict(hidden_layer_sizes=(12, 6), solver=solver, max_iter=6, batch_size=32,
-              random_state=0, alpha=0.01, early_stopping=task != "poisson")
-    Est = MLPClassifier
-    if task == "binary":
-        y = (y > 4).astype(int)
-    elif task == "multilabel":
-        y = np.c_[y > 4, y % 2 == 0, y < 2].astype(int)
-    elif task == "weighted":
-        sw = np.random.default_rng(1).uniform(0.2, 3.0, len(y))
-    elif task == "hinge":
-        kw["loss"] = "hinge"
-    elif task in ("regression", "poisson"):
-        Est = MLPRegressor
-        y = np.random.default_rng(2).poisson(np.exp(0.3 * X[:, 20].clip(-2, 2))) \
-            if task == "poisson" else X[:, 10] * X[:, 20] + np.sin(X[:, 30])
-        if task == "poisson":
-            kw["loss"] = "poisson"
+              random_state=0, alpha=0.01, early_stopping=task != "poisson", **extra)
     epochs = []
     run_epoch = compiled._run_epoch
     monkeypatch.setattr(compiled, "_run_epoch", lambda *a: epochs.append(1) or run_epoch(*a))
