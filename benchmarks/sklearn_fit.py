@@ -19,13 +19,22 @@ is noise).
   hidden (100, 100), ``alpha=1e-4``, ``batch_size=100``, ``max_iter=100``;
 * diabetes (scikit-learn's ``load_diabetes``, 442 samples), X and y standardized, a 70/30
   split, R^2 (hidden (64,), ``alpha=10``, ``max_iter=1000``).
+
+The fit times above are those of fits after the first in a process. ``--first-fit`` also times
+the first fit of a fresh Python process, against a second fit in it, for layerwise's compiled
+path with numba's on-disk cache empty (it compiles the kernels), with that cache filled (it
+loads them: what every process after the first on a machine pays), and for the NumPy engine
+(``LAYERWISE_COMPILED=0``).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -133,6 +142,47 @@ def run(quick=False, seeds=5, dtype=np.float64, pause=0.5, repeats=3, log=None):
     return rows
 
 
+#: what a fresh process runs for --first-fit: two fits of the first case, each timed
+_FIRST_FIT = """
+import json, sys, time, warnings
+t0 = time.perf_counter()
+from benchmarks.sklearn_fit import _estimators, _fit, cases, load
+case = cases()[0]
+data = load(case.dataset)
+cls = _estimators(case.task)["layerwise"]
+ready = time.perf_counter() - t0
+times = [_fit(cls, case.params, 0, data)[0] for _ in range(2)]
+print(json.dumps({"import_and_data_s": ready, "first_fit_s": times[0], "second_fit_s": times[1]}))
+"""
+
+
+def first_fit(log=None):
+    """The first fit of the first case in fresh processes (one BLAS thread): layerwise's
+    compiled path with numba's cache empty, then filled, and the NumPy engine. Returns
+    ``{mode: {"import_and_data_s", "first_fit_s", "second_fit_s"}}``."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = {}
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", NUMBA_CACHE_DIR=cache)
+        for mode, extra in (("compiled, empty cache", {}), ("compiled, cached", {}),
+                            ("NumPy engine", {"LAYERWISE_COMPILED": "0"})):
+            done = subprocess.run([sys.executable, "-c", _FIRST_FIT], cwd=root,
+                                  env={**env, **extra}, capture_output=True, text=True,
+                                  check=True)
+            out[mode] = json.loads(done.stdout.strip().splitlines()[-1])
+            if log:
+                log(f"first fit, {mode}: {out[mode]}")
+    return out
+
+
+def first_fit_table(costs) -> str:
+    lines = ["| layerwise | import and data s | first fit s | second fit s |",
+             "| --- | ---: | ---: | ---: |"]
+    lines += [f"| {mode} | {c['import_and_data_s']:.2f} | {c['first_fit_s']:.2f} | "
+              f"{c['second_fit_s']:.2f} |" for mode, c in costs.items()]
+    return "\n".join(lines)
+
+
 def _he_init(cls):
     """``cls`` initialized as the scikit-learn face was before it followed scikit-learn:
     He-normal weights (std ``sqrt(2 / fan_in)``) and zero biases."""
@@ -215,6 +265,8 @@ def main(argv=None):
                    help="the data's dtype, which both estimators train in")
     p.add_argument("--why-mnist1d", action="store_true",
                    help="also take the MNIST-1D gap of the old face apart (init, Adam)")
+    p.add_argument("--first-fit", action="store_true",
+                   help="also time the first fit of a fresh process (numba's compile or load)")
     p.add_argument("--blas-threads", type=int, default=1,
                    help="BLAS threads for both contenders (0: the library's default)")
     p.add_argument("--json", metavar="PATH", help="write every measurement here as JSON")
@@ -235,14 +287,19 @@ def main(argv=None):
         why = why_mnist1d(args.seeds, log=lambda m: print(m, file=sys.stderr, flush=True)) \
             if args.why_mnist1d else None
     after = load_average()
+    first = first_fit(log=lambda m: print(m, file=sys.stderr, flush=True)) \
+        if args.first_fit else None
     print(table(rows))
     if why is not None:
         print("\n" + why[1])
+    if first is not None:
+        print(f"\nFirst fit of {cases(args.quick)[0].dataset} in a fresh process:\n"
+              + first_fit_table(first))
     print(f"\nBLAS threads: {args.blas_threads or 'default'}; load average (1, 5, 15 min) "
           f"before: {before}, after: {after}")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"rows": rows, "why_mnist1d": why and why[0],
+            json.dump({"rows": rows, "why_mnist1d": why and why[0], "first_fit": first,
                        "blas_threads": args.blas_threads, "load_before": before,
                        "load_after": after}, f, indent=1)
 

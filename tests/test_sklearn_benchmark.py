@@ -22,3 +22,13 @@ def test_full_cases_are_the_issues_settings():
     mnist1d = {c.dataset: c for c in sklearn_fit.cases()}["mnist1d"]
     assert mnist1d.params == dict(hidden_layer_sizes=(100, 100), alpha=1e-4, batch_size=100,
                                   max_iter=100)
+
+
+def test_first_fit_table_reads_right():
+    costs = {"compiled, empty cache": {"import_and_data_s": 1.25, "first_fit_s": 30.0,
+                                       "second_fit_s": 0.2},
+             "NumPy engine": {"import_and_data_s": 1.0, "first_fit_s": 0.4, "second_fit_s": 0.3}}
+    lines = sklearn_fit.first_fit_table(costs).splitlines()
+    assert len(lines) == 4
+    assert lines[2] == "| compiled, empty cache | 1.25 | 30.00 | 0.20 |"
+    assert lines[3].startswith("| NumPy engine | 1.00 | 0.40 |")
