@@ -283,11 +283,15 @@ def _plan(trainer):
 def covers(trainer) -> bool:
     """Whether the compiled path would run ``trainer``'s epochs (numba present, switched on,
     and everything in the net, loss and optimizer covered)."""
-    if not enabled(trainer):
-        return False
-    if not _standard_step(trainer):
-        return False  # a changed step must run as written
-    return _plan(trainer).ok
+    return _covering_plan(trainer) is not None
+
+
+def _covering_plan(trainer):
+    """The plan of ``trainer`` where the compiled path covers it, else None."""
+    if not enabled(trainer) or not _standard_step(trainer):  # a changed step runs as written
+        return None
+    plan = _plan(trainer)
+    return plan if plan.ok else None
 
 
 def _standard_step(trainer):
@@ -312,9 +316,9 @@ def epoch_runner(trainer):
     the mean loss per sample returned, :class:`~layerwise.training.trainer.TrainingDiverged`
     raised (with the last good state restored) at a non-finite or exploding loss or weight.
     """
-    if not covers(trainer):
+    plan = _covering_plan(trainer)
+    if plan is None:
         return None
-    plan = _plan(trainer)
     return lambda X, y, order=None: _run_epoch(trainer, plan, X, y, order)
 
 
@@ -410,8 +414,6 @@ def _run_epoch(trainer, plan, X, y, order):
         if len(perm) != n:
             raise ValueError(f"order must be a permutation of range({n}), got {len(perm)} "
                              "indices")
-        # as the NumPy path's np.take(..., mode="clip"); the kernel must never index outside X
-        perm = np.clip(perm, 0, n - 1)
     X = np.ascontiguousarray(X)
     yi, yf, sw = _targets(plan, y, n, net.dtype)
     code, hp, s1, s2 = _opt_args(opt)
@@ -481,9 +483,9 @@ def evaluator(trainer, X, y, with_loss, want_acc, want_dead):
     path does not cover ``trainer``. The data are converted once; each call checks only that
     the trainer's network and optimizer are still those it was made for, and returns None
     when they are not."""
-    if not covers(trainer):
+    plan, net = _covering_plan(trainer), trainer.net
+    if plan is None:
         return None
-    plan, net = _plan(trainer), trainer.net
     if plan.form.weighted:
         return None  # a mean over chunks would not be the weighted mean
     n = X.shape[0]

@@ -669,10 +669,12 @@ def run_steps(X, perm, start, bs, yi, yf, sw, clip, table, p, g, rand, loss_code
     steps = 0
     reg_t = np.empty(1, dt)
     reg_t[0] = reg
+    last_row = X.shape[0] - 1
     for s0 in range(start, n, bs):
         rows = min(bs, n - s0)
         for r in range(rows):
-            row = perm[s0 + r]
+            # clipped, as the NumPy path's np.take(..., mode="clip"): never outside X
+            row = min(max(perm[s0 + r], 0), last_row)
             for i in range(n_in):
                 acts[r * n_in + i] = X[row, i]
             if yi.shape[0]:
