@@ -277,6 +277,9 @@ def main(argv=None):
 
     limit = nullcontext()
     if args.blas_threads:
+        # layerwise's compiled path multiplies through SciPy's BLAS, a library apart from
+        # NumPy's: it must be loaded before the limit is set, or it runs with every thread
+        import scipy.linalg.cython_blas  # noqa: F401
         from threadpoolctl import threadpool_limits
 
         limit = threadpool_limits(args.blas_threads, user_api="blas")
