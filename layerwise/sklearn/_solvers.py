@@ -2,7 +2,11 @@
 
 Each piece reproduces the formula of ``sklearn.neural_network`` exactly, so that from the same
 weights one step here and one step there agree to float64 round-off; the training step itself
-is layerwise's :class:`~layerwise.training.trainer.Trainer`.
+is layerwise's :class:`~layerwise.training.trainer.Trainer`. The loss and the two stochastic
+optimizers also declare their formulas to :mod:`layerwise.engine.compiled` (``compiled_loss``,
+``compiled_update``), whose kernels hold the same formulas: with numba installed, a stochastic
+solver's epoch runs as one compiled call, to the same numbers. L-BFGS's objective (a full-batch
+gradient per call, nearly all of it matrix products) stays on the NumPy engine.
 
 Parameters live in the network's flat vector with every weight matrix stored as its transpose
 ``(in, out)`` followed by the biases: that is scikit-learn's packed layout
