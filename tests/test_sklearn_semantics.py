@@ -146,6 +146,23 @@ def test_stochastic_fits_run_compiled_with_the_numpy_engines_numbers(monkeypatch
     assert fast._optimizer.t == slow._optimizer.t and fast.t_ == slow.t_
 
 
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_float32_fits_agree_closely_on_both_paths(monkeypatch, solver, digits):
+    from layerwise.engine import compiled
+
+    if not compiled.enabled():
+        pytest.skip("the compiled path is off (numba missing, or LAYERWISE_COMPILED=0)")
+    X, y = digits
+    X = X.astype(np.float32)
+    kw = dict(hidden_layer_sizes=(30,), max_iter=10, random_state=0, alpha=0.01, solver=solver)
+    fast = MLPClassifier(**kw).fit(X, y)
+    monkeypatch.setenv("LAYERWISE_COMPILED", "0")
+    slow = MLPClassifier(**kw).fit(X, y)
+    assert fast.net_.dtype == slow.net_.dtype == np.float32
+    _assert_same(fast, slow, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(fast.loss_curve_, slow.loss_curve_, rtol=1e-5)
+
+
 def test_early_stopping_scores_are_sklearns(digits):
     """The held-out set's score after each epoch is scikit-learn's, weighted or not: the
     classifier's accuracy to the bit, the regressor's R^2 to the round-off of its weights."""
