@@ -8,8 +8,14 @@ controls answer, for the default setup and the heaviest one the playground allow
    setups.
 2. In the browser: the real server (``serve(port=0)`` in a subprocess) and Debian's Chromium,
    headless, via Playwright, the page at 1280x800. For each setup: press play, then read
-   ``window.playground.stats()`` (frames drawn and training steps in the last second) once a
-   second for ``--seconds`` and take the medians; then the time from a control's event to
+   ``window.playground.stats()`` once a second for ``--seconds`` and take the medians of its
+   counts over the last second: ``fps``, the frames the page drew (a frame is one drawing of
+   the whole view, regions, curves and diagram, from the newest training state the page holds,
+   at one of the browser's animation frames; a state that a newer one replaced before it was
+   drawn is not counted, and while a training step takes longer than a display frame the page
+   draws its newest state again), ``updates``, those of them that drew a frame from the server
+   not drawn before (a new training state), and ``stepsPerSecond``; then the time from a
+   control's event to
    the page holding the server's answer: pause (the ``state`` message), play, a new learning
    rate (the ``info`` message), one neuron less in the first hidden layer (the new network's
    ``info``), that layer down to 4 neurons and then sixty neurons more, clicked as fast as the
@@ -147,6 +153,7 @@ def browser(name, seconds, p, url):
             stats.append(page.evaluate("window.playground.stats()"))
         print(f"{name}: {stats}", file=sys.stderr, flush=True)
         out["fps"] = statistics.median(s["fps"] for s in stats)
+        out["updates"] = statistics.median(s["updates"] for s in stats)
         out["steps_per_s"] = statistics.median(s["stepsPerSecond"] for s in stats)
         out["stats"] = stats
         out["region"] = page.evaluate("[__lw.header.region_size, __lw.header.unit_size]")
@@ -247,6 +254,8 @@ def main(argv=None):
         wd, wh = web["default"], web["heaviest"]
         print(f"| Chromium: frames drawn/s (median of {int(args.seconds)} one-second windows) | "
               f"{wd['fps']:.0f} | {wh['fps']:.0f} | 60 / >= 10 |")
+        print(f"| Chromium: of them, new training states drawn/s | {wd['updates']:.0f} | "
+              f"{wh['updates']:.0f} | |")
         print(f"| Chromium: training steps/s meanwhile | {wd['steps_per_s']:,.0f} | "
               f"{wh['steps_per_s']:,.1f} | 10,000 / - |")
         for key in wd["latency_ms"]:

@@ -260,15 +260,80 @@ def test_download_the_model_and_copy_the_python(page, server, tmp_path):
 def test_stats_report_frames_steps_and_epoch(page, server):
     open_page(page, server)
     assert page.evaluate("window.playground.stats()") == {"fps": 0, "stepsPerSecond": 0,
-                                                          "epoch": 0}
+                                                          "epoch": 0, "updates": 0}
     page.click("#play")
     wait_for(page, "__lw.playing && __lw.header.epoch > 5")
     time.sleep(1.2)
     st = page.evaluate("window.playground.stats()")
     assert st["fps"] > 0 and st["stepsPerSecond"] > 0 and st["epoch"] > 5, st
+    assert 0 < st["updates"] <= st["fps"], st
     page.click("#play")
     wait_for(page, "!__lw.playing")
     assert page.evaluate("window.playground.stats().fps") == 0
+
+
+# a network whose training step takes longer than a display frame: 9,000 rows through four
+# layers of 64 maxout units in every step
+SLOW = "#data=spiral&n=10000&ratio=0.9&hidden=64,64,64,64&act=maxout&opt=sgd&lr=0.001&bs=10000"
+
+
+def test_a_slow_network_keeps_drawing_and_counts_its_new_states_apart(page, server):
+    base = server.split("/?")[0]
+    open_page(page, server)
+    page.goto(base + "/" + SLOW)
+    wait_for(page, "window.__lw && __lw.header && __lw.header.sizes.length === 6")
+    page.click("#play")
+    wait_for(page, "__lw.playing && __lw.header.steps >= 2")
+    before = page.evaluate("({renders: __lw.renders, drawn: __lw.framesDrawn,"
+                           " got: __lw.framesReceived, steps: __lw.header.steps})")
+    time.sleep(1.5)
+    st = page.evaluate("window.playground.stats()")
+    after = page.evaluate("({renders: __lw.renders, drawn: __lw.framesDrawn,"
+                          " got: __lw.framesReceived, steps: __lw.header.steps,"
+                          " text: document.getElementById('fps').textContent})")
+    # the page drew between the training states, and says how many of its frames were new
+    assert after["renders"] - before["renders"] > 2 * (after["drawn"] - before["drawn"]), after
+    assert 1 <= st["updates"] < st["fps"], st
+    assert after["steps"] > before["steps"]
+    assert "new)" in after["text"], after
+    # a frame received is drawn at most once, and only frames drawn are counted as updates
+    assert after["drawn"] <= after["got"]
+    page.click("#play")
+    wait_for(page, "!__lw.playing")
+    idle = page.evaluate("__lw.renders")
+    time.sleep(0.3)
+    assert page.evaluate("__lw.renders") - idle <= 2  # paused, nothing is drawn again
+
+
+def test_a_burst_of_clicks_updates_the_count_at_once_and_sends_one_setup(page, server):
+    open_page(page, server)
+    # count the page's link rewrites and setups from here on
+    page.evaluate("""() => { window.__burst = {hash: 0, setups: 0};
+        const replace = history.replaceState.bind(history);
+        history.replaceState = (...a) => { __burst.hash++; return replace(...a); };
+        const send = WebSocket.prototype.send;
+        WebSocket.prototype.send = function (d) {
+            if (String(d).includes('"type":"setup"')) __burst.setups++;
+            return send.call(this, d); }; }""")
+    shown = page.evaluate("""() => {
+        const plus = document.querySelector("button[aria-label='Add a neuron to hidden layer 1']");
+        const label = plus.closest('.nbox').querySelector('span');
+        const seen = [];
+        for (let i = 0; i < 20; i++) { plus.click(); seen.push(label.textContent); }
+        return seen; }""")
+    # each click shows its count at once, before the server has answered
+    assert shown == [f"{8 + k} neurons" for k in range(1, 21)], shown
+    wait_for(page, "__lw.info.sizes[1] === 28")
+    counts = page.evaluate("__burst")
+    assert counts == {"hash": 1, "setups": 1}, counts
+    assert hash_params(page.url)["hidden"] == "28,8"
+    # the limit holds: clicks past 64 neurons do nothing
+    page.evaluate("""() => { const plus = document.querySelector(
+        "button[aria-label='Add a neuron to hidden layer 1']");
+        for (let i = 0; i < 60; i++) plus.click(); }""")
+    wait_for(page, "__lw.info.sizes[1] === 64")
+    assert page.evaluate("document.querySelector(\"button[aria-label='Add a neuron to hidden "
+                         "layer 1']\").disabled")
 
 
 # -- links that open anywhere ---------------------------------------------------------------------

@@ -82,15 +82,18 @@
   };
 
   // what the tests and the benchmark read; nothing here is needed by the page itself
-  const probe = window.__lw = {framesReceived: 0, framesDrawn: 0, errors: [], ready: false,
+  const probe = window.__lw = {framesReceived: 0, framesDrawn: 0, renders: 0, errors: [], ready: false,
                                header: null, info: null, regionSum: 0, messages: []};
   Object.defineProperty(probe, "state", {get: () => state});
   Object.defineProperty(probe, "playing", {get: () => playing});
   Object.defineProperty(probe, "view", {get: () => view});
   Object.defineProperty(probe, "layout", {get: () => layout});
 
-  // live counters for scripts and benchmarks: frames drawn and training steps in the last second
-  const drawn = [];  // [time of drawing, steps, epoch]
+  // Live counters for scripts and benchmarks, over the last second: `fps`, the frames the page
+  // drew (each a render of the whole view from the newest state it holds; see render());
+  // `updates`, those of them that drew a frame from the server not drawn before;
+  // `stepsPerSecond`, training steps; and the epoch of the state on screen.
+  const drawn = [];  // [time of drawing, steps, epoch, a frame not drawn before]
   window.playground = {
     stats() {
       const now = performance.now();
@@ -102,7 +105,8 @@
         sps = (last[1] - first[1]) / Math.max(1e-3, (last[0] - first[0]) / 1000);
       }
       return {fps: playing ? drawn.length : 0, stepsPerSecond: playing ? Math.round(sps) : 0,
-              epoch: probe.header ? probe.header.epoch : 0};
+              epoch: probe.header ? probe.header.epoch : 0,
+              updates: playing ? drawn.filter((d) => d[3]).length : 0};
     },
   };
 
@@ -425,8 +429,6 @@
     delete patch.fromLesson;
     delete patch.lesson;
     state = Object.assign({}, state, patch);
-    syncControls();
-    writeHash();
     sendSetup();
   }
 
@@ -479,8 +481,11 @@
     }
   }
 
-  // Changes made in one go (sixty clicks in a script, a lesson's several fields) travel as one
-  // setup, sent when the current task ends; any other message sends it first, to keep order.
+  // A change takes effect in `state` at once; the controls, the link and the setup sent to the
+  // server follow once, when the current task ends. Changes made in one go (sixty clicks in a
+  // script, a lesson's several fields) so cost one sync of the controls and one setup, not one
+  // each: syncing every control and rewriting the link took 1.5-13 ms a click. Any other
+  // message sends the waiting setup first, to keep their order.
   let setupTimer = null;
 
   function sendSetup() {
@@ -489,6 +494,8 @@
 
   function flushSetup() {
     if (setupTimer !== null) { clearTimeout(setupTimer); setupTimer = null; }
+    syncControls();
+    writeHash();
     send({type: "setup", setup: state});
   }
 
@@ -554,32 +561,48 @@
       }
     }
     pending = header;
-    if (!drawScheduled) { drawScheduled = true; requestAnimationFrame(drawPending); }
+    scheduleRender();
   }
 
-  function drawPending() {
+  function scheduleRender() {
+    if (!drawScheduled) { drawScheduled = true; requestAnimationFrame(render); }
+  }
+
+  // One render per animation frame while training runs. The newest frame received is drawn; a
+  // frame that a newer one replaced before the next animation frame is never drawn and never
+  // counted. Without a new frame (a training step that takes longer than a display frame) the
+  // page draws its newest state again, so that it keeps drawing at the display's rate. A frame
+  // counted in `fps` is such a render; `updates` counts the renders that drew a frame not drawn
+  // before (a new training state, or a change).
+  function render() {
     drawScheduled = false;
     // acknowledge every frame received, drawn or skipped (a new network drops the old one's):
     // the server sends at most two ahead
     while (unacked > 0) { send({type: "ack"}); unacked--; }
-    if (!pending) return;
-    probe.header = pending;
-    drawAll();
-    pending = null;
-    probe.framesDrawn++;
-    const now = performance.now();
-    // a new network starts counting again: its steps are not the old one's
-    if (drawn.length && drawn[drawn.length - 1][1] > probe.header.steps) drawn.length = 0;
-    drawn.push([now, probe.header.steps, probe.header.epoch]);
-    if (now - fpsShown > 500) {  // the counter's text, twice a second: a steady number to read
-      fpsShown = now;
-      const st = window.playground.stats();
-      $("fps").textContent = playing ? `${st.fps} fps · ${st.stepsPerSecond.toLocaleString("en")} steps/s` : "";
+    const fresh = pending !== null;
+    if (fresh) { probe.header = pending; pending = null; }
+    if (probe.header && (fresh || playing)) {
+      drawAll();
+      if (fresh) probe.framesDrawn++;
+      probe.renders++;
+      const now = performance.now();
+      // a new network starts counting again: its steps are not the old one's
+      if (drawn.length && drawn[drawn.length - 1][1] > probe.header.steps) drawn.length = 0;
+      drawn.push([now, probe.header.steps, probe.header.epoch, fresh]);
+      if (now - fpsShown > 500) {  // the counter's text, twice a second: a steady number to read
+        fpsShown = now;
+        const st = window.playground.stats();
+        $("fps").textContent = !playing ? "" : `${st.fps} fps` +
+          (st.updates < st.fps - 2 ? ` (${st.updates} new)` : "") +
+          ` · ${st.stepsPerSecond.toLocaleString("en")} steps/s`;
+      }
     }
+    if (playing) scheduleRender();
   }
 
   function setPlaying(p) {
     playing = p;
+    if (p) scheduleRender();
     const b = $("play");
     b.textContent = p ? "❚❚ Pause" : "▶ Play";
     b.setAttribute("aria-label", p ? "Pause" : "Play");
@@ -1027,6 +1050,17 @@
       box.style.left = x + "px";
       const btns = document.createElement("div");
       btns.className = "btns";
+      const lab = document.createElement("span");
+      const roomy = info.sizes.length < 2 || (layout.colX[1] - layout.colX[0]) / dpr >= 66;
+      const buttons = [];
+      // the count and the buttons follow each click at once; the diagram follows the new
+      // network's answer, once for a whole burst of clicks
+      const showCount = (k) => {
+        lab.textContent = roomy ? `${k} neuron${k === 1 ? "" : "s"}` : String(k);
+        lab.title = `Hidden layer ${l}: ${k} neuron${k === 1 ? "" : "s"}, each f(w·x + b) of every unit in the layer before (seed §3.1, fully connected).`;
+        buttons[0].disabled = k >= lim;
+        buttons[1].disabled = k <= 1;
+      };
       for (const [sym, delta] of [["+", 1], ["−", -1]]) {
         const b = document.createElement("button");
         b.type = "button";
@@ -1034,18 +1068,18 @@
         b.setAttribute("aria-label", `${delta > 0 ? "Add a neuron to" : "Remove a neuron from"} hidden layer ${l}`);
         b.title = `${delta > 0 ? "Add a neuron to" : "Remove a neuron from"} hidden layer ${l} ` +
           `(1 to ${lim}). Seed §3.4: more neurons, more complicated decision regions.`;
-        b.disabled = delta > 0 ? n >= lim : n <= 1;
         b.addEventListener("click", () => {
+          const k = Math.max(1, Math.min(lim, state.hidden[i] + delta));
+          if (k === state.hidden[i]) return;
           const hidden = state.hidden.slice();
-          hidden[i] = Math.max(1, Math.min(lim, hidden[i] + delta));
+          hidden[i] = k;
           change({hidden});
+          showCount(k);
         });
+        buttons.push(b);
         btns.appendChild(b);
       }
-      const lab = document.createElement("span");
-      const roomy = info.sizes.length < 2 || (layout.colX[1] - layout.colX[0]) / dpr >= 66;
-      lab.textContent = roomy ? `${n} neuron${n === 1 ? "" : "s"}` : String(n);
-      lab.title = `Hidden layer ${l}: ${n} neuron${n === 1 ? "" : "s"}, each f(w·x + b) of every unit in the layer before (seed §3.1, fully connected).`;
+      showCount(n);
       box.appendChild(btns);
       box.appendChild(lab);
       holder.appendChild(box);
