@@ -836,18 +836,24 @@
     return loss.toFixed(3) + (acc === null ? "" : ` · ${(acc * 100).toFixed(1)}% right`);
   }
 
+  let regionDrawn = {header: null, disc: false};  // what regionImage holds
+
   function drawRegions() {
     const c = $("regions");
     const ctx = c.getContext("2d");
     const h = probe.header;
-    if (h) {
+    const disc = view.discretize;
+    if (h && regionDrawn.header === h && regionDrawn.disc === disc) {
+      ctx.imageSmoothingEnabled = !disc;  // the same frame again: its pixels are there
+      ctx.drawImage(regionImage, 0, 0, c.width, c.height);
+    } else if (h) {
+      regionDrawn = {header: h, disc};
       const r = h.region_size, n = r * r;
       const reg = h.data.region;
       if (regionImage.width !== r) { regionImage.width = regionImage.height = r; }
       const img = new ImageData(r, r);
       const px = new Uint32Array(img.data.buffer);
       let sum = 0;
-      const disc = view.discretize;
       if (h.regression) {
         for (let i = 0; i < n; i++) {
           const v = reg[i];
@@ -1086,14 +1092,13 @@
     });
   }
 
-  function drawDiagram() {
-    const c = $("diagram");
-    const ctx = c.getContext("2d");
-    ctx.clearRect(0, 0, c.width, c.height);
-    const h = probe.header;
-    if (!info || !h || !layout || h.sizes.join() !== layout.sizes.join()) {
-      if (info && h && h.sizes.join() === info.sizes.join()) { layout = computeLayout(); } else return;
-    }
+  // What a frame's diagram is drawn from, built once per frame and layout: the links as one
+  // path per sign and width bucket, and every neuron's picture in one atlas image. Drawing the
+  // same frame again (while a long training step runs) only strokes and copies them.
+  let diagramCache = {header: null, layout: null};
+
+  function diagramParts(h) {
+    if (diagramCache.header === h && diagramCache.layout === layout) return diagramCache;
     const {units, box} = layout;
     const sizes = h.sizes;
     const starts = [0];
@@ -1123,6 +1128,41 @@
       }
       off += nOut * nIn;
     }
+    // neurons: each its own output over the plane, from one atlas image
+    const U = units.length, G = h.unit_size;
+    const vals = h.data.units;
+    const atlas = unitAtlas;
+    if (atlas.width !== G * U || atlas.height !== G) { atlas.width = G * U; atlas.height = G; }
+    const img = new ImageData(G * U, G);
+    const px = new Uint32Array(img.data.buffer);
+    const dead = new Uint8Array(U);
+    h.dead_units.forEach((d, l) => d.forEach((v, j) => { dead[starts[l + 1] + j] = v; }));
+    for (let u = 0; u < U; u++) {
+      const lut = dead[u] ? DEAD_LUT : UNIT_LUT;
+      for (let r = 0; r < G; r++) {
+        const row = r * G * U + u * G;
+        for (let q = 0; q < G; q++) px[row + q] = lut[vals[u * G * G + r * G + q] & 255];
+      }
+    }
+    atlas.getContext("2d").putImageData(img, 0, 0);
+    // the frames of the pictures: one path for the live units, one (dashed) for the dead
+    const frames = [new Path2D(), new Path2D()];
+    for (let u = 0; u < U; u++) frames[dead[u]].rect(units[u].x + 0.5, units[u].y + 0.5, box - 1, box - 1);
+    diagramCache = {header: h, layout, paths, many, atlas, frames, BUCKETS};
+    return diagramCache;
+  }
+
+  function drawDiagram() {
+    const c = $("diagram");
+    const ctx = c.getContext("2d");
+    ctx.clearRect(0, 0, c.width, c.height);
+    const h = probe.header;
+    if (!info || !h || !layout || h.sizes.join() !== layout.sizes.join()) {
+      if (info && h && h.sizes.join() === info.sizes.join()) { layout = computeLayout(); } else return;
+    }
+    const {units, box} = layout;
+    const sizes = h.sizes;
+    const {paths, many, atlas, frames, BUCKETS} = diagramParts(h);
     const dpr = window.devicePixelRatio || 1;
     paths.forEach((buckets, sign) => buckets.forEach((path, b) => {
       const a = (b + 0.5) / BUCKETS;
@@ -1140,31 +1180,18 @@
       ctx.lineTo(to.x, to.y + box / 2);
       ctx.stroke();
     }
-    // neurons: each its own output over the plane, from one atlas image
-    const U = units.length, G = h.unit_size;
-    const vals = h.data.units;
-    if (unitAtlas.width !== G * U || unitAtlas.height !== G) { unitAtlas.width = G * U; unitAtlas.height = G; }
-    const img = new ImageData(G * U, G);
-    const px = new Uint32Array(img.data.buffer);
-    const dead = new Uint8Array(U);
-    h.dead_units.forEach((d, l) => d.forEach((v, j) => { dead[starts[l + 1] + j] = v; }));
-    for (let u = 0; u < U; u++) {
-      const lut = dead[u] ? DEAD_LUT : UNIT_LUT;
-      for (let r = 0; r < G; r++) {
-        const row = r * G * U + u * G;
-        for (let q = 0; q < G; q++) px[row + q] = lut[vals[u * G * G + r * G + q] & 255];
-      }
-    }
-    unitAtlas.getContext("2d").putImageData(img, 0, 0);
+    const G = h.unit_size;
     ctx.imageSmoothingEnabled = box > 2 * G;
-    for (let u = 0; u < U; u++) {
-      const p = units[u];
-      ctx.drawImage(unitAtlas, u * G, 0, G, G, p.x, p.y, box, box);
-      ctx.lineWidth = dead[u] ? 1.5 : 1;
-      ctx.strokeStyle = dead[u] ? "#999" : "#555";
-      ctx.setLineDash(dead[u] ? [3, 2] : []);
-      ctx.strokeRect(p.x + 0.5, p.y + 0.5, box - 1, box - 1);
+    for (let u = 0; u < units.length; u++) {
+      ctx.drawImage(atlas, u * G, 0, G, G, units[u].x, units[u].y, box, box);
     }
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = "#555";
+    ctx.stroke(frames[0]);
+    ctx.lineWidth = 1.5;
+    ctx.strokeStyle = "#999";
+    ctx.setLineDash([3, 2]);
+    ctx.stroke(frames[1]);
     ctx.setLineDash([]);
     if (box >= 12) {
       ctx.fillStyle = "#333";
