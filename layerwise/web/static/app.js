@@ -471,7 +471,7 @@
   }
 
   function send(msg) {
-    if (msg.type !== "setup" && msg.type !== "ack" && setupTimer !== null) flushSetup();
+    if (msg.type !== "setup" && msg.type !== "ack" && setupQueued) flushSetup();
     if (ws && ws.readyState === WebSocket.OPEN) {
       ws.send(JSON.stringify(msg));
     } else if (ended) {
@@ -482,18 +482,22 @@
   }
 
   // A change takes effect in `state` at once; the controls, the link and the setup sent to the
-  // server follow once, when the current task ends. Changes made in one go (sixty clicks in a
-  // script, a lesson's several fields) so cost one sync of the controls and one setup, not one
-  // each: syncing every control and rewriting the link took 1.5-13 ms a click. Any other
-  // message sends the waiting setup first, to keep their order.
-  let setupTimer = null;
+  // server follow once, when the script that made the change is done (a microtask: before any
+  // animation frame or message is handled, which a timer would wait behind). Changes made in
+  // one go (sixty clicks in a script, a lesson's several fields) so cost one sync of the
+  // controls and one setup, not one each: syncing every control and rewriting the link took
+  // 1.5-13 ms a click. Any other message sends the waiting setup first, to keep their order.
+  let setupQueued = false;
 
   function sendSetup() {
-    if (setupTimer === null) setupTimer = setTimeout(flushSetup, 0);
+    if (!setupQueued) {
+      setupQueued = true;
+      queueMicrotask(() => { if (setupQueued) flushSetup(); });
+    }
   }
 
   function flushSetup() {
-    if (setupTimer !== null) { clearTimeout(setupTimer); setupTimer = null; }
+    setupQueued = false;
     syncControls();
     writeHash();
     send({type: "setup", setup: state});
