@@ -23,10 +23,12 @@ from pathlib import Path
 from .machine import BLAS_OVERRIDES
 
 #: (name, sizes, batch, samples, learning rate): the tiny net is all per-call overhead, the
-#: headline net all GEMMs
+#: headline net all GEMMs; between them the digits and MNIST-1D nets of the lab and the
+#: scikit-learn face
 CASES = [
     ("2-20-2 b10", [2, 20, 2], 10, 2000, 0.05),
     ("64-100-10 b32", [64, 100, 10], 32, 1797, 0.01),
+    ("40-100-100-10 b100", [40, 100, 100, 10], 100, 4000, 0.01),
     ("3072-100-10 b256", [3072, 100, 10], 256, 10240, 1e-3),
 ]
 

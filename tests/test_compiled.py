@@ -213,6 +213,9 @@ def test_switches_and_fallbacks(monkeypatch):
     assert compiled.epoch_runner(custom) is None
     wide = Trainer(lw.Network([300, 300, 2], seed=0), seed=0)
     assert compiled.epoch_runner(wide) is None
+    # the lab's and the scikit-learn face's nets are covered
+    for sizes in ([64, 100, 10], [40, 100, 100, 10]):
+        assert compiled.epoch_runner(Trainer(lw.Network(sizes, seed=0), seed=0)) is not None
     stepped = Trainer(net, seed=0)
     stepped.step = lambda xb, yb: 0.0
     assert compiled.epoch_runner(stepped) is None

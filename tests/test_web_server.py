@@ -18,6 +18,7 @@ pytest.importorskip("uvicorn")
 pytest.importorskip("httpx")
 
 import layerwise as lw  # noqa: E402
+from layerwise.engine import compiled  # noqa: E402
 from layerwise.web import server as srv  # noqa: E402
 from layerwise.web.sessions import Session, unpack_frame  # noqa: E402
 from layerwise.web.setup import (MAX_BODY, SetupError, parse_csv,  # noqa: E402
@@ -731,3 +732,24 @@ def test_init_scale_multiplies_the_initial_weights():
     np.testing.assert_allclose(b.net.layers[0].weight, 10 * a.net.layers[0].weight, rtol=1e-6)
     # the seed's warning (§2.3.1): too large initial weights saturate the sigmoids
     assert a.evaluate()["saturated"] < 0.05 and b.evaluate()["saturated"] > 0.3
+
+
+@pytest.mark.skipif(not compiled.available(), reason="numba is not installed")
+def test_sessions_train_on_the_compiled_path_with_the_same_steps():
+    # 50 training points in batches of 10: runs of 7, 3, 12 and 1 steps cross epoch ends
+    setup = parse_setup({"hidden": [6, 6], "n": 100, "batch_size": 10, "input_noise": 0.1,
+                         "reg_type": "l2", "reg": 0.01, "optimizer": "adam", "lr": 0.01})
+    fast, slow = Session(setup), Session(setup)
+    slow.trainer.compiled = False
+    assert compiled.covers(fast.trainer) and not compiled.covers(slow.trainer)
+    runs = []
+    run_epoch = fast.trainer.run_epoch
+    fast.trainer.run_epoch = lambda X, y, order: runs.append(len(X)) or run_epoch(X, y, order)
+    for k in (7, 3, 12, 1):
+        assert fast.train_steps(k) == slow.train_steps(k) == k
+        assert (fast.epoch, fast._pos) == (slow.epoch, slow._pos)
+    assert fast.epoch == 4 and fast.steps == 23
+    # one compiled run to each epoch's end or to the call's last step
+    assert runs == [50, 20, 30, 50, 50, 20, 10]
+    np.testing.assert_allclose(fast.net.flat_params, slow.net.flat_params, rtol=1e-4,
+                               atol=1e-6)

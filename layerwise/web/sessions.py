@@ -51,6 +51,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import layerwise as lw
+from ..engine import compiled
 from ..engine.layers import GaussianNoise
 from ..engine.network import depth_name
 from ..engine.monitor import ever_active, forward_probe
@@ -254,6 +255,7 @@ class Session:
         self._order_rng = np.random.default_rng([s.data_seed, s.seed, 1])
         self._Xp = np.empty_like(self.X_train)
         self._yp = np.empty_like(self.y_train)
+        self._identity = np.arange(len(self.X_train))
         self._pos = None  # the next step starts a new epoch
 
     def _build_net(self):
@@ -344,34 +346,48 @@ class Session:
 
     # -- training ------------------------------------------------------------------------------
     def train_steps(self, k: int) -> int:
-        """Take up to ``k`` minibatch steps with the library's :meth:`Trainer.step` (fewer
-        when training diverges); each epoch (one pass over the training set) starts with a
-        fresh shuffle. Returns the steps taken."""
+        """Take up to ``k`` minibatch steps of the library's trainer (fewer when training
+        diverges); each epoch (one pass over the training set) starts with a fresh shuffle.
+        Returns the steps taken.
+
+        Where the compiled fast path covers the network, the steps up to the end of the epoch
+        (or to ``k``) run as one :meth:`Trainer.run_epoch` over that run of the shuffled rows,
+        in their order; otherwise one :meth:`Trainer.step` each. The batches, their order and
+        the input noise are the same either way, and so is what a divergence falls back to: the
+        weights at the start of this call's run of steps within the epoch."""
         n = len(self.X_train)
         bs = min(self.setup.batch_size, n)
         trainer, noise, Xp, yp = self.trainer, self.noise, self._Xp, self._yp
+        fast = compiled.covers(trainer)
         pos, done = self._pos, 0
         # overflow on the way to divergence is reported as divergence, not as warnings
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             try:
-                for _ in range(k):
+                while done < k:
                     if pos is None:
                         # permute once per epoch, then slice: cheaper than gathering every batch
                         perm = self._order_rng.permutation(n)
                         np.take(self.X_train, perm, axis=0, out=Xp)
                         np.take(self.y_train, perm, axis=0, out=yp)
                         pos = 0
-                        trainer.mark_good()  # what a divergence in this epoch falls back to
-                    end = pos + bs
+                    steps = min(k - done, -(-(n - pos) // bs)) if fast else 1
+                    end = min(pos + steps * bs, n)
                     Xb = Xp[pos:end]
-                    trainer.step(noise.forward(Xb, train=True) if noise.std else Xb, yp[pos:end])
-                    done += 1
+                    # one draw for the run is the draws of its steps, in order
+                    Xb = noise.forward(Xb, train=True) if noise.std else Xb
+                    if fast:  # run_epoch marks its start as the state to fall back to
+                        trainer.run_epoch(Xb, yp[pos:end], order=self._identity[:end - pos])
+                    else:
+                        if done == 0 or pos == 0:
+                            trainer.mark_good()  # as run_epoch does at the start of its run
+                        trainer.step(Xb, yp[pos:end])
+                    done += steps
                     pos = end
                     if pos >= n:
                         self.epoch += 1
                         pos = None
             except TrainingDiverged:
-                # the trainer restored the weights from the start of this epoch
+                # the trainer restored the weights from the start of this run of steps
                 self.diverged = True
                 pos = None
         self._pos = pos

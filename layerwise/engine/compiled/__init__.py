@@ -48,10 +48,11 @@ __all__ = ["available", "enabled", "epoch_runner", "covers", "evaluation", "eval
 #: set to 0 (or "false", "no", "off") to turn the compiled path off
 ENV = "LAYERWISE_COMPILED"
 #: a network with a layer of more multiply-adds per sample than this runs on the NumPy engine.
-#: Such steps are bound by their products, which NumPy's BLAS runs as fast; in two benchmark
-#: runs on the (loaded) 2-core host, 64-100-10 and 40-100-100-10 were 1.15x / 1.24x faster
-#: compiled in one and 0.99x / 0.40x in the other, so they stay where they were
-MAX_LAYER_MACS = 1 << 12
+#: Up to here the step's Python overhead is a visible part of it (64-100-10 at batch 32 and
+#: 40-100-100-10 at batch 100 take 1.35x and 1.1-1.2x less time compiled, one BLAS thread,
+#: float32); beyond it a step is its matrix products, which both paths hand to the same BLAS
+#: (3072-100-10 at batch 256: no steady difference), so the NumPy engine keeps them
+MAX_LAYER_MACS = 1 << 16
 #: random numbers (dropout masks, noise) drawn ahead per compiled call, at most
 RAND_BYTES = 16 << 20
 

@@ -54,9 +54,10 @@ def _affine(x, xo, w, wo, bo, y, yo, rows, n_in, n_out):
         yv = y[yo:yo + rows * n_out].reshape(rows, n_out)
         np.dot(x[xo:xo + rows * n_in].reshape(rows, n_in),
                w[wo:wo + n_in * n_out].reshape(n_in, n_out), yv)
+        b = w[bo:bo + n_out]
         for r in range(rows):
             for o in range(n_out):
-                y[yo + r * n_out + o] += w[bo + o]
+                yv[r, o] += b[o]
     elif n_out < NARROW:
         for r in range(rows):
             for o in range(n_out):
@@ -82,11 +83,14 @@ def _affine(x, xo, w, wo, bo, y, yo, rows, n_in, n_out):
 def _param_grads(x, xo, d, do, g, wo, bo, rows, n_in, n_out):
     """``gwt = x^T d`` into ``g[wo:]`` (the transposed weight gradient) and the bias gradient
     ``sum over rows of d`` into ``g[bo:]``."""
+    gb = g[bo:bo + n_out]
+    dv = d[do:do + rows * n_out]
     for o in range(n_out):
-        g[bo + o] = 0.0
+        gb[o] = 0.0
     for r in range(rows):
+        at = r * n_out
         for o in range(n_out):
-            g[bo + o] += d[do + r * n_out + o]
+            gb[o] += dv[at + o]
     if rows * n_in * n_out >= DOT_MIN:
         np.dot(x[xo:xo + rows * n_in].reshape(rows, n_in).T,
                d[do:do + rows * n_out].reshape(rows, n_out),
@@ -135,60 +139,86 @@ def _sigmoid(v):
 @njit(cache=True, error_model="numpy")
 def _act_forward(code, h, xo, yo, count):
     """``h[yo:] = f(h[xo:])`` over ``count`` values (a layer's input and output both lie in
-    the buffer of every layer's outputs)."""
-    for k in range(count):
-        v = h[xo + k]
-        if code == RELU:
+    the buffer of every layer's outputs). One loop per activation: a branch on ``code`` inside
+    the loop would keep the compiler from vectorizing it."""
+    if code == RELU:
+        for k in range(count):
+            v = h[xo + k]
             h[yo + k] = v if v > 0 else 0.0
-        elif code == IDENTITY:
-            h[yo + k] = v
-        elif code == SIGMOID:
-            h[yo + k] = _sigmoid(v)
-        elif code == TANH:
-            h[yo + k] = math.tanh(v)
-        elif code == LEAKY:
+    elif code == IDENTITY:
+        for k in range(count):
+            h[yo + k] = h[xo + k]
+    elif code == SIGMOID:
+        for k in range(count):
+            h[yo + k] = _sigmoid(h[xo + k])
+    elif code == TANH:
+        for k in range(count):
+            h[yo + k] = math.tanh(h[xo + k])
+    elif code == LEAKY:
+        for k in range(count):
+            v = h[xo + k]
             h[yo + k] = max(v, LEAKY_SLOPE * v)
-        elif code == ELU:
+    elif code == ELU:
+        for k in range(count):
+            v = h[xo + k]
             h[yo + k] = v if v > 0 else math.expm1(min(v, 0.0))
-        elif code == SOFTPLUS:
+    elif code == SOFTPLUS:
+        for k in range(count):
+            v = h[xo + k]
             h[yo + k] = max(v, 0.0) + math.log1p(math.exp(-abs(v)))
-        elif code == GELU:
+    elif code == GELU:
+        for k in range(count):
+            v = h[xo + k]
             xc = min(max(v, -GELU_CLIP), GELU_CLIP)
             inner = SQRT_2_OVER_PI * (xc + 0.044715 * xc ** 3.0)
             h[yo + k] = (0.5 * v) * (1.0 + math.tanh(inner))
-        else:  # SILU
+    else:  # SILU
+        for k in range(count):
+            v = h[xo + k]
             h[yo + k] = v * _sigmoid(v)
 
 
 @njit(cache=True, error_model="numpy")
 def _act_backward(code, h, xo, yo, d, do, dx, dxo, count):
-    """``dx = d * f'(x)``, the derivative from ``x`` or ``y`` as the table takes it."""
-    for k in range(count):
-        x, y = h[xo + k], h[yo + k]
-        if code == RELU:
-            f = 1.0 if y > 0 else 0.0
-        elif code == IDENTITY:
-            f = 1.0
-        elif code == SIGMOID:
-            f = y * (1.0 - y)
-        elif code == TANH:
-            f = 1.0 - y * y
-        elif code == LEAKY:
-            f = 1.0 if y > 0 else LEAKY_SLOPE
-        elif code == ELU:
-            f = 1.0 if x > 0 else math.exp(min(x, 0.0))
-        elif code == SOFTPLUS:
-            f = _sigmoid(x)
-        elif code == GELU:
-            v = min(max(x, -GELU_CLIP), GELU_CLIP)
+    """``dx = d * f'(x)``, the derivative from ``x`` or ``y`` as the table takes it (one loop
+    per activation, as in :func:`_act_forward`)."""
+    if code == RELU:
+        for k in range(count):
+            dx[dxo + k] = d[do + k] * (1.0 if h[yo + k] > 0 else 0.0)
+    elif code == IDENTITY:
+        for k in range(count):
+            dx[dxo + k] = d[do + k] * 1.0
+    elif code == SIGMOID:
+        for k in range(count):
+            y = h[yo + k]
+            dx[dxo + k] = d[do + k] * (y * (1.0 - y))
+    elif code == TANH:
+        for k in range(count):
+            y = h[yo + k]
+            dx[dxo + k] = d[do + k] * (1.0 - y * y)
+    elif code == LEAKY:
+        for k in range(count):
+            dx[dxo + k] = d[do + k] * (1.0 if h[yo + k] > 0 else LEAKY_SLOPE)
+    elif code == ELU:
+        for k in range(count):
+            x = h[xo + k]
+            dx[dxo + k] = d[do + k] * (1.0 if x > 0 else math.exp(min(x, 0.0)))
+    elif code == SOFTPLUS:
+        for k in range(count):
+            dx[dxo + k] = d[do + k] * _sigmoid(h[xo + k])
+    elif code == GELU:
+        for k in range(count):
+            v = min(max(h[xo + k], -GELU_CLIP), GELU_CLIP)
             v2 = v * v
             t = math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v2))
             f = (0.5 * (1.0 + t)
                  + 0.5 * v * (1.0 - t * t) * SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * v2))
-        else:  # SILU
+            dx[dxo + k] = d[do + k] * f
+    else:  # SILU
+        for k in range(count):
+            x = h[xo + k]
             s = _sigmoid(x)
-            f = s * (1.0 + x * (1.0 - s))
-        dx[dxo + k] = d[do + k] * f
+            dx[dxo + k] = d[do + k] * (s * (1.0 + x * (1.0 - s)))
 
 
 # -- losses, as in layerwise.engine.losses: the mean loss, and dL/dscores into d -------------
