@@ -799,11 +799,18 @@ def limit_blas_threads():
     The playground's matrix products are small and many sessions train at once: OpenBLAS's
     worker threads would spin and fight over the cores, which made a frame 5x slower and a
     training step 3x slower on a busy two-core machine.
+
+    The limit holds for the BLAS libraries loaded when it is set, so the compiled path's BLAS
+    (SciPy's, which numba calls) is loaded first: loaded later, it kept two threads, and the
+    heaviest setup's compiled step took 1.3-2.6x as long as the NumPy engine's.
     """
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover - threadpoolctl comes with the web extra
         return None
+    from ..engine import compiled
+
+    compiled.available()  # imports the compiled path's BLAS, where it is installed
     return threadpool_limits(limits=1, user_api="blas")
 
 
