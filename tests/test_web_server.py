@@ -808,7 +808,8 @@ def test_compiled_runs_are_cut_to_the_hold_time_and_a_long_step_leaves_the_compi
     s._run_cap = 5
     assert s.train_steps(12) == 12 and runs == [50, 50, 20] and s.steps == 12
     s._pace = pace
-    assert not s._pace(0.006) and not s._compiled_ok
+    assert s._pace(0.006) and s._run_cap == 1  # one long step may be the host's doing
+    assert not s._pace(0.006) and not s._compiled_ok  # two are the network's
     assert s.train_steps(4) == 4 and len(runs) == 3 and s.steps == 16  # NumPy steps
     # a new batch size measures the pace again, on the compiled path
     s.apply(parse_setup({"hidden": [6, 6], "n": 400, "batch_size": 20}))

@@ -212,7 +212,7 @@ class Session:
         self._cost_per_point = None  # seconds per grid point of the last forward pass
         self._run_cap = UNCAPPED  # steps in one compiled run, from the measured pace
         self._compiled_ok = True  # False: one compiled step holds the GIL too long
-        self._runs_timed = 0
+        self._runs_timed = self._long_steps = 0
         self.apply(setup)
 
     # -- building ------------------------------------------------------------------------------
@@ -224,7 +224,8 @@ class Session:
         old, self.setup = self.setup, setup
         if what == "reset" or old.batch_size != setup.batch_size:
             # a new network or batch size steps at another pace: measure it again
-            self._run_cap, self._compiled_ok, self._runs_timed = UNCAPPED, True, 0
+            self._run_cap, self._compiled_ok = UNCAPPED, True
+            self._runs_timed = self._long_steps = 0
         if what != "update" and (old is None or old.data_key() != setup.data_key()
                                  or old.extra != setup.extra or old.features != setup.features):
             self._build_data()
@@ -391,9 +392,10 @@ class Session:
                     # one draw for the run is the draws of its steps, in order
                     Xb = noise.forward(Xb, train=True) if noise.std else Xb
                     if fast:  # run_epoch marks its start as the state to fall back to
-                        t0 = time.perf_counter()
+                        # the thread's own time: a run that the host preempted is not longer
+                        t0 = time.thread_time()
                         trainer.run_epoch(Xb, yp[pos:end], order=self._identity[:end - pos])
-                        fast = self._pace((time.perf_counter() - t0) / steps)
+                        fast = self._pace((time.thread_time() - t0) / steps)
                     else:
                         if done == 0 or pos == 0:
                             trainer.mark_good()  # as run_epoch does at the start of its run
@@ -414,14 +416,17 @@ class Session:
         return done
 
     def _pace(self, step_s):
-        """Size the next compiled runs from the seconds one step took; False when the compiled
-        path holds the GIL too long even for one step."""
+        """Size the next compiled runs from the seconds of computing one step took; False when
+        the compiled path holds the GIL too long even for one step (in two runs in a row)."""
         self._runs_timed += 1
         if self._runs_timed == 1:
             return True  # the first run of a process may load or compile its kernels
         if step_s > COMPILED_HOLD_S:
-            self._compiled_ok = False
-            return False
+            self._run_cap = 1
+            self._long_steps += 1
+            self._compiled_ok = self._long_steps < 2
+            return self._compiled_ok
+        self._long_steps = 0
         self._run_cap = max(1, int(COMPILED_HOLD_S / step_s))
         return True
 
