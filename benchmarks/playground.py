@@ -121,6 +121,7 @@ _LATENCY = {
         const t0 = performance.now();
         const sel = `button[aria-label='${what === 'Add' ? 'Add a neuron to' : 'Remove a neuron from'} hidden layer 1']`;
         for (let i = 0; i < count; i++) document.querySelector(sel).click();
+        window.__lwClicksMs = performance.now() - t0;  // what the page itself did per burst
         const check = () => __lw.info.neurons === want ? done(performance.now() - t0)
                                                        : setTimeout(check, 1);
         check(); })""",
@@ -167,12 +168,16 @@ def browser(name, seconds, p, url):
         rates = (0.1, 0.01, 0.03) if name == "default" else (0.003, 0.0001, 0.001)
         lat["learning rate"] = [_measure(page, "learning rate", lr) for lr in rates]
         # the first hidden layer: down by one, then to 4, then up to its size plus 56 (64 at most)
+        clicks = out["clicks_ms"] = {}
         lat["one neuron less"] = [_measure(page, "neurons", ["Remove", 1])]
+        clicks["one neuron less"] = page.evaluate("window.__lwClicksMs")
         time.sleep(1.0)
         width = page.evaluate("__lw.info.sizes[1]")
         lat["down to 4 neurons"] = [_measure(page, "neurons", ["Remove", width - 4])]
+        clicks["down to 4 neurons"] = page.evaluate("window.__lwClicksMs")
         time.sleep(1.0)
         lat["sixty neurons more"] = [_measure(page, "neurons", ["Add", 60])]
+        clicks["sixty neurons more"] = page.evaluate("window.__lwClicksMs")
         time.sleep(1.0)
         after = [page.evaluate("window.playground.stats()") for _ in range(3) if not time.sleep(1)]
         print(f"  after: {after}, page: " + page.evaluate(
@@ -268,6 +273,9 @@ def main(argv=None):
             a, b = wd["latency_ms"][key], wh["latency_ms"][key]
             print(f"| control answered: {key} (ms, median of {len(a)}) | "
                   f"{_med(a)} | {_med(b)} | <= 100 |")
+        print("| of that, the page handling the clicks: one less / down to 4 / sixty more (ms) | "
+              + " | ".join(" / ".join(f"{v:.1f}" for v in w["clicks_ms"].values())
+                           for w in (wd, wh)) + " | |")
         print(f"| frames drawn/s after the neuron changes | {wd['fps_after_growth']:.0f} | "
               f"{wh['fps_after_growth']:.0f} | |")
         print(f"| page: draw one frame (regions, curves, diagram) | {wd['draw_ms']:.2f} ms | "
@@ -276,6 +284,12 @@ def main(argv=None):
               f"{wh['redraw_ms']:.2f} ms | |")
         print(f"| headless Chromium's animation rate (the ceiling) | {wd['raf_per_s']}/s | "
               f"{wh['raf_per_s']}/s | |")
+        print("\nA frame drawn (fps) is one drawing of the whole view (regions, curves, diagram) from "
+              "the newest training state the page holds, at one of the browser's animation frames; "
+              "while a training step takes longer than a display frame, the page draws its newest "
+              "state again, and a state that a newer one replaced before it was drawn is not "
+              "counted. New training states drawn (updates) counts the frames that drew a state "
+              "from the server not drawn before.")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"server": server, "browser": web, "load": [load0, load1]}, f, indent=1)
