@@ -814,4 +814,17 @@ def test_compiled_runs_are_cut_to_the_hold_time_and_a_long_step_leaves_the_compi
     # a new batch size measures the pace again, on the compiled path
     s.apply(parse_setup({"hidden": [6, 6], "n": 400, "batch_size": 20}))
     s.trainer.run_epoch = lambda X, y, order: runs.append(len(X)) or run_epoch(X, y, order)
-    assert s._compiled_ok and s.train_steps(2) == 2 and runs[-1] == 40
+    assert s.train_steps(2) == 2 and runs[-1] == 40 and s._compiled_ok
+
+
+def test_a_network_too_large_for_a_short_compiled_run_never_tries_it():
+    if not compiled.available():
+        pytest.skip("the compiled path (numba, SciPy) is not installed")
+    # the heaviest setup: 9,000 rows a step through eight layers of 64 maxout units
+    s = Session(parse_setup({"hidden": [64] * 8, "activation": "maxout", "n": 10_000,
+                             "ratio": 0.9, "batch_size": 10_000, "lr": 0.001}))
+    runs = []
+    run_epoch = s.trainer.run_epoch
+    s.trainer.run_epoch = lambda X, y, order: runs.append(len(X)) or run_epoch(X, y, order)
+    assert compiled.covers(s.trainer)
+    assert s.train_steps(1) == 1 and runs == [] and s._compiled_ok is False

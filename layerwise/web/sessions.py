@@ -74,6 +74,10 @@ SATURATION_TAIL = 0.05  # as layerwise.engine.monitor.saturation_fraction counts
 #: the other threads run. (The heaviest setup's compiled step, 85 ms, held the frames to 2 a
 #: second and a learning-rate change to 170 ms.)
 COMPILED_HOLD_S = 0.005
+#: Multiply-adds a second that no step outruns (about one core's float32 peak here): a network
+#: whose step's multiply-adds (three per weight and row) take longer than four hold times at
+#: this pace skips the compiled path without trying it.
+PEAK_MACS = 50e9
 UNCAPPED = 1 << 30
 
 
@@ -211,7 +215,7 @@ class Session:
         self.resolution = RESOLUTIONS[0]
         self._cost_per_point = None  # seconds per grid point of the last forward pass
         self._run_cap = UNCAPPED  # steps in one compiled run, from the measured pace
-        self._compiled_ok = True  # False: one compiled step holds the GIL too long
+        self._compiled_ok = None  # False: a compiled step holds the GIL too long; None: unknown
         self._runs_timed = self._long_steps = 0
         self.apply(setup)
 
@@ -224,7 +228,7 @@ class Session:
         old, self.setup = self.setup, setup
         if what == "reset" or old.batch_size != setup.batch_size:
             # a new network or batch size steps at another pace: measure it again
-            self._run_cap, self._compiled_ok = UNCAPPED, True
+            self._run_cap, self._compiled_ok = UNCAPPED, None
             self._runs_timed = self._long_steps = 0
         if what != "update" and (old is None or old.data_key() != setup.data_key()
                                  or old.extra != setup.extra or old.features != setup.features):
@@ -374,6 +378,9 @@ class Session:
         n = len(self.X_train)
         bs = min(self.setup.batch_size, n)
         trainer, noise, Xp, yp = self.trainer, self.noise, self._Xp, self._yp
+        if self._compiled_ok is None:  # a new network or batch size: is it worth trying?
+            weights = sum(w.size for w in self.net.weights())
+            self._compiled_ok = 3 * bs * weights / PEAK_MACS <= 4 * COMPILED_HOLD_S
         fast = self._compiled_ok and compiled.covers(trainer)
         pos, done = self._pos, 0
         # overflow on the way to divergence is reported as divergence, not as warnings
