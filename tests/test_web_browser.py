@@ -272,16 +272,17 @@ def test_stats_report_frames_steps_and_epoch(page, server):
     assert page.evaluate("window.playground.stats().fps") == 0
 
 
-# a network whose training step takes longer than a display frame: 9,000 rows through four
-# layers of 64 maxout units in every step
-SLOW = "#data=spiral&n=10000&ratio=0.9&hidden=64,64,64,64&act=maxout&opt=sgd&lr=0.001&bs=10000"
+# a network whose training step takes longer than the page waits before drawing again: 9,000
+# rows through eight layers of 64 maxout units in every step (the heaviest setup)
+SLOW = ("#data=spiral&n=10000&ratio=0.9&hidden=64,64,64,64,64,64,64,64&act=maxout&opt=sgd"
+        "&lr=0.001&bs=10000")
 
 
 def test_a_slow_network_keeps_drawing_and_counts_its_new_states_apart(page, server):
     base = server.split("/?")[0]
     open_page(page, server)
     page.goto(base + "/" + SLOW)
-    wait_for(page, "window.__lw && __lw.header && __lw.header.sizes.length === 6")
+    wait_for(page, "window.__lw && __lw.header && __lw.header.sizes.length === 10")
     page.click("#play")
     wait_for(page, "__lw.playing && __lw.header.steps >= 2")
     before = page.evaluate("({renders: __lw.renders, drawn: __lw.framesDrawn,"
@@ -291,9 +292,11 @@ def test_a_slow_network_keeps_drawing_and_counts_its_new_states_apart(page, serv
     after = page.evaluate("({renders: __lw.renders, drawn: __lw.framesDrawn,"
                           " got: __lw.framesReceived, steps: __lw.header.steps,"
                           " text: document.getElementById('fps').textContent})")
-    # the page drew between the training states, and says how many of its frames were new
-    assert after["renders"] - before["renders"] > 2 * (after["drawn"] - before["drawn"]), after
-    assert 1 <= st["updates"] < st["fps"], st
+    # the page drew between the training states, at least about ten times a second, and says
+    # how many of its frames were new
+    renders, drawn = after["renders"] - before["renders"], after["drawn"] - before["drawn"]
+    assert renders >= 12 and renders > drawn, (before, after)
+    assert 1 <= st["updates"] < st["fps"] and st["fps"] >= 8, st
     assert after["steps"] > before["steps"]
     assert "new)" in after["text"], after
     # a frame received is drawn at most once, and only frames drawn are counted as updates
