@@ -12,9 +12,10 @@ controls answer, for the default setup and the heaviest one the playground allow
    counts over the last second: ``fps``, the frames the page drew (a frame is one drawing of
    the whole view, regions, curves and diagram, from the newest training state the page holds,
    at one of the browser's animation frames; a state that a newer one replaced before it was
-   drawn is not counted, and while a training step takes longer than a display frame the page
-   draws its newest state again), ``updates``, those of them that drew a frame from the server
-   not drawn before (a new training state), and ``stepsPerSecond``; then the time from a
+   drawn is not counted, and after 80 ms without a drawing, a training step longer than that,
+   the page draws its newest state again), ``updates``, those of them that drew a frame from
+   the server not drawn before (a new training state), and ``stepsPerSecond``; then the time
+   from a
    control's event to
    the page holding the server's answer: pause (the ``state`` message), play, a new learning
    rate (the ``info`` message), one neuron less in the first hidden layer (the new network's
@@ -286,9 +287,9 @@ def main(argv=None):
               f"{wh['raf_per_s']}/s | |")
         print("\nA frame drawn (fps) is one drawing of the whole view (regions, curves, diagram) from "
               "the newest training state the page holds, at one of the browser's animation frames; "
-              "while a training step takes longer than a display frame, the page draws its newest "
-              "state again, and a state that a newer one replaced before it was drawn is not "
-              "counted. New training states drawn (updates) counts the frames that drew a state "
+              "after 80 ms without a drawing (a training step longer than that) the page draws "
+              "its newest state again, and a state that a newer one replaced before it was drawn "
+              "is not counted. New training states drawn (updates) counts the frames that drew a state "
               "from the server not drawn before.")
     if args.json:
         with open(args.json, "w") as f:
