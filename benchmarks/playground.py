@@ -15,12 +15,11 @@ controls answer, for the default setup and the heaviest one the playground allow
    drawn is not counted, and after 80 ms without a drawing, a training step longer than that,
    the page draws its newest state again), ``updates``, those of them that drew a frame from
    the server not drawn before (a new training state), and ``stepsPerSecond``; then the time
-   from a
-   control's event to
-   the page holding the server's answer: pause (the ``state`` message), play, a new learning
-   rate (the ``info`` message), one neuron less in the first hidden layer (the new network's
-   ``info``), that layer down to 4 neurons and then sixty neurons more, clicked as fast as the
-   page takes the clicks (the last ``info``). Pause, play and learning rate: three tries each.
+   from a control's event to the page holding the server's answer: pause (the ``state``
+   message), play, a new learning rate (the ``info`` message), one neuron less in the first
+   hidden layer (the new network's ``info``), that layer down to 4 neurons and then sixty
+   neurons more, clicked as fast as the page takes the clicks (the last ``info``), and of that
+   the page's own time for the clicks. Pause, play and learning rate: three tries each.
 
 Setups: *default*, the page's own (spiral, 2 classes, 400 points, half for training,
 2-8-8-2 ReLU, SGD at 0.03, batch 10); *heaviest*, every limit at its top: 8 hidden layers of
