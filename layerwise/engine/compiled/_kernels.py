@@ -3,7 +3,10 @@
 Imported only when numba is installed (see :mod:`layerwise.engine.compiled`). One kernel,
 :func:`run_steps`, executes a network described by a small integer table (one row per layer) on
 the flat parameter and gradient vectors, so that every architecture the table can describe
-shares one compiled function per dtype, cached on disk by numba (``cache=True``).
+shares one compiled function per dtype, cached on disk by numba (``cache=True``). The two
+entry points release the GIL (``nogil=True``): they touch nothing but the arrays they are
+given, so another thread (the playground's drawing, a server's event loop) runs beside
+a long compiled run instead of waiting for its end.
 
 Every formula repeats the NumPy engine's, operation by operation where the order matters for
 rounding (the optimizers' update, the stable sigmoid), so that in float64 the two paths agree to
@@ -393,7 +396,7 @@ def _workspace(table, n_in, bs, p):
     return widths, offs, acts, z, arg, buf_a, buf_b
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def evaluate(X, yi, yf, table, p, loss_code, units, chunk, alive):
     """One evaluation-mode pass over ``X`` in chunks of ``chunk`` rows (no dropout, no noise).
 
@@ -487,7 +490,7 @@ def _forward(table, widths, offs, acts, z, arg, p, rand, row0, rows, train):
                 acts[yo + k] = acts[xo + k] + rand[ro + k]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def run_steps(X, perm, start, bs, yi, yf, table, p, g, rand, loss_code, first,
               reg, reg_l1, n_weights, opt, hp, lr, t, s1, s2, losses, limit, total):
     """Train on the rows ``X[perm[start:]]`` in minibatches of ``bs``, in order; one step
