@@ -21,7 +21,6 @@ pytest.importorskip("httpx")
 import layerwise as lw  # noqa: E402
 from layerwise.engine import compiled  # noqa: E402
 from layerwise.web import server as srv  # noqa: E402
-from layerwise.web import sessions  # noqa: E402
 from layerwise.web.sessions import Session, unpack_frame  # noqa: E402
 from layerwise.web.setup import (MAX_BODY, SetupError, parse_csv,  # noqa: E402
                                  parse_setup)
@@ -767,9 +766,7 @@ def test_init_scale_multiplies_the_initial_weights():
 
 
 @pytest.mark.skipif(not compiled.available(), reason="numba is not installed")
-def test_sessions_train_on_the_compiled_path_with_the_same_steps(monkeypatch):
-    # runs as long as they may be here, whatever the pace
-    monkeypatch.setattr(sessions, "COMPILED_HOLD_S", 1e9)
+def test_sessions_train_on_the_compiled_path_with_the_same_steps():
     # 50 training points in batches of 10: runs of 7, 3, 12 and 1 steps cross epoch ends
     setup = parse_setup({"hidden": [6, 6], "n": 100, "batch_size": 10, "input_noise": 0.1,
                          "reg_type": "l2", "reg": 0.01, "optimizer": "adam", "lr": 0.01})
@@ -787,44 +784,3 @@ def test_sessions_train_on_the_compiled_path_with_the_same_steps(monkeypatch):
     assert runs == [50, 20, 30, 50, 50, 20, 10]
     np.testing.assert_allclose(fast.net.flat_params, slow.net.flat_params, rtol=1e-4,
                                atol=1e-6)
-
-
-def test_compiled_runs_are_cut_to_the_hold_time_and_a_long_step_leaves_the_compiled_path(
-        monkeypatch):
-    if not compiled.available():
-        pytest.skip("the compiled path (numba, SciPy) is not installed")
-    monkeypatch.setattr(sessions, "COMPILED_HOLD_S", 0.005)
-    s = Session(parse_setup({"hidden": [6, 6], "n": 400, "batch_size": 10}))
-    # the pace: the first run is not judged (it may load the kernels); then runs of as many
-    # steps as the hold time takes, and a step longer than it leaves the compiled path
-    assert s._pace(1.0) and s._run_cap == sessions.UNCAPPED
-    assert s._pace(0.001) and s._run_cap == 5
-    assert s._pace(0.0001) and s._run_cap == 50
-    runs = []  # rows of each compiled run; the other steps are the NumPy engine's
-    run_epoch = s.trainer.run_epoch
-    s.trainer.run_epoch = lambda X, y, order: runs.append(len(X)) or run_epoch(X, y, order)
-    pace = s._pace
-    s._pace = lambda step_s: True  # hold the cap where it is set
-    s._run_cap = 5
-    assert s.train_steps(12) == 12 and runs == [50, 50, 20] and s.steps == 12
-    s._pace = pace
-    assert s._pace(0.006) and s._run_cap == 1  # one long step may be the host's doing
-    assert not s._pace(0.006) and not s._compiled_ok  # two are the network's
-    assert s.train_steps(4) == 4 and len(runs) == 3 and s.steps == 16  # NumPy steps
-    # a new batch size measures the pace again, on the compiled path
-    s.apply(parse_setup({"hidden": [6, 6], "n": 400, "batch_size": 20}))
-    s.trainer.run_epoch = lambda X, y, order: runs.append(len(X)) or run_epoch(X, y, order)
-    assert s.train_steps(2) == 2 and runs[-1] == 40 and s._compiled_ok
-
-
-def test_a_network_too_large_for_a_short_compiled_run_never_tries_it():
-    if not compiled.available():
-        pytest.skip("the compiled path (numba, SciPy) is not installed")
-    # the heaviest setup: 9,000 rows a step through eight layers of 64 maxout units
-    s = Session(parse_setup({"hidden": [64] * 8, "activation": "maxout", "n": 10_000,
-                             "ratio": 0.9, "batch_size": 10_000, "lr": 0.001}))
-    runs = []
-    run_epoch = s.trainer.run_epoch
-    s.trainer.run_epoch = lambda X, y, order: runs.append(len(X)) or run_epoch(X, y, order)
-    assert compiled.covers(s.trainer)
-    assert s.train_steps(1) == 1 and runs == [] and s._compiled_ok is False

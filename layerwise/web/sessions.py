@@ -68,17 +68,6 @@ EVAL_MAX = 2000  # losses, accuracy and dead units are measured on at most this 
 EVAL_MIN = 200  # ... and on at least this many (all, when a split has fewer)
 EVAL_BUDGET_S = 0.02  # the measuring of both splits may take this long, at the measured cost
 SATURATION_TAIL = 0.05  # as layerwise.engine.monitor.saturation_fraction counts it
-#: A compiled run of steps holds the interpreter (the GIL) from its start to its end, so that
-#: neither frames nor answers to the page are made meanwhile: runs are cut to about this long,
-#: and a network whose one step takes longer trains on the NumPy engine, whose products let
-#: the other threads run. (The heaviest setup's compiled step, 85 ms, held the frames to 2 a
-#: second and a learning-rate change to 170 ms.)
-COMPILED_HOLD_S = 0.005
-#: Multiply-adds a second that no step outruns (about one core's float32 peak here): a network
-#: whose step's multiply-adds (three per weight and row) take longer than four hold times at
-#: this pace skips the compiled path without trying it.
-PEAK_MACS = 50e9
-UNCAPPED = 1 << 30
 
 
 def make_data(setup: Setup):
@@ -214,9 +203,6 @@ class Session:
         self._grids = {}
         self.resolution = RESOLUTIONS[0]
         self._cost_per_point = None  # seconds per grid point of the last forward pass
-        self._run_cap = UNCAPPED  # steps in one compiled run, from the measured pace
-        self._compiled_ok = None  # False: a compiled step holds the GIL too long; None: unknown
-        self._runs_timed = self._long_steps = 0
         self.apply(setup)
 
     # -- building ------------------------------------------------------------------------------
@@ -226,10 +212,6 @@ class Session:
         rate, loss, optimizer, regularization, input noise or batch size)."""
         what = self.classify(setup)
         old, self.setup = self.setup, setup
-        if what == "reset" or old.batch_size != setup.batch_size:
-            # a new network or batch size steps at another pace: measure it again
-            self._run_cap, self._compiled_ok = UNCAPPED, None
-            self._runs_timed = self._long_steps = 0
         if what != "update" and (old is None or old.data_key() != setup.data_key()
                                  or old.extra != setup.extra or old.features != setup.features):
             self._build_data()
@@ -369,19 +351,14 @@ class Session:
         Returns the steps taken.
 
         Where the compiled fast path covers the network, the steps up to the end of the epoch
-        (or to ``k``, or to about :data:`COMPILED_HOLD_S` at the measured pace) run as one
-        :meth:`Trainer.run_epoch` over that run of the shuffled rows, in their order;
-        otherwise, and for a network whose compiled step takes longer than that, one
-        :meth:`Trainer.step` each. The batches, their order and the input noise are the same
-        either way, and so is what a divergence falls back to: the weights at the start of the
-        run of steps within the epoch."""
+        (or to ``k``) run as one :meth:`Trainer.run_epoch` over that run of the shuffled rows,
+        in their order; otherwise one :meth:`Trainer.step` each. The batches, their order and
+        the input noise are the same either way, and so is what a divergence falls back to: the
+        weights at the start of this call's run of steps within the epoch."""
         n = len(self.X_train)
         bs = min(self.setup.batch_size, n)
         trainer, noise, Xp, yp = self.trainer, self.noise, self._Xp, self._yp
-        if self._compiled_ok is None:  # a new network or batch size: is it worth trying?
-            weights = sum(w.size for w in self.net.weights())
-            self._compiled_ok = 3 * bs * weights / PEAK_MACS <= 4 * COMPILED_HOLD_S
-        fast = self._compiled_ok and compiled.covers(trainer)
+        fast = compiled.covers(trainer)
         pos, done = self._pos, 0
         # overflow on the way to divergence is reported as divergence, not as warnings
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -393,16 +370,13 @@ class Session:
                         np.take(self.X_train, perm, axis=0, out=Xp)
                         np.take(self.y_train, perm, axis=0, out=yp)
                         pos = 0
-                    steps = min(k - done, -(-(n - pos) // bs), self._run_cap) if fast else 1
+                    steps = min(k - done, -(-(n - pos) // bs)) if fast else 1
                     end = min(pos + steps * bs, n)
                     Xb = Xp[pos:end]
                     # one draw for the run is the draws of its steps, in order
                     Xb = noise.forward(Xb, train=True) if noise.std else Xb
                     if fast:  # run_epoch marks its start as the state to fall back to
-                        # the thread's own time: a run that the host preempted is not longer
-                        t0 = time.thread_time()
                         trainer.run_epoch(Xb, yp[pos:end], order=self._identity[:end - pos])
-                        fast = self._pace((time.thread_time() - t0) / steps)
                     else:
                         if done == 0 or pos == 0:
                             trainer.mark_good()  # as run_epoch does at the start of its run
@@ -421,21 +395,6 @@ class Session:
         if done:
             self._version += 1
         return done
-
-    def _pace(self, step_s):
-        """Size the next compiled runs from the seconds of computing one step took; False when
-        the compiled path holds the GIL too long even for one step (in two runs in a row)."""
-        self._runs_timed += 1
-        if self._runs_timed == 1:
-            return True  # the first run of a process may load or compile its kernels
-        if step_s > COMPILED_HOLD_S:
-            self._run_cap = 1
-            self._long_steps += 1
-            self._compiled_ok = self._long_steps < 2
-            return self._compiled_ok
-        self._long_steps = 0
-        self._run_cap = max(1, int(COMPILED_HOLD_S / step_s))
-        return True
 
     def train_for(self, seconds: float, max_steps: int = 100_000) -> int:
         """Train for about ``seconds`` of wall time (at least one step); return steps taken.
