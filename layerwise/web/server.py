@@ -801,8 +801,9 @@ def limit_blas_threads():
     training step 3x slower on a busy two-core machine.
 
     The limit holds for the BLAS libraries loaded when it is set, so the compiled path's BLAS
-    (SciPy's, which numba calls) is loaded first: loaded later, it kept two threads, and the
-    heaviest setup's compiled step took 1.3-2.6x as long as the NumPy engine's.
+    (SciPy's, which numba calls) is loaded first: loaded later, it kept two threads, which
+    fought the frames and the browser for the two cores (the heaviest setup drew 2.5-9 new
+    states a second in the browser against 9.5-11.5 with one thread).
     """
     try:
         from threadpoolctl import threadpool_limits
