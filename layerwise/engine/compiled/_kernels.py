@@ -143,85 +143,93 @@ def _sigmoid(v):
 def _act_forward(code, h, xo, yo, count):
     """``h[yo:] = f(h[xo:])`` over ``count`` values (a layer's input and output both lie in
     the buffer of every layer's outputs). One loop per activation: a branch on ``code`` inside
-    the loop would keep the compiler from vectorizing it."""
+    the loop would keep the compiler from vectorizing it. The loops index slices by their loop
+    counter: an index computed from an offset could be negative as far as the compiler knows,
+    and its wraparound check keeps a loop scalar (4-5x slower over 10,000 values)."""
+    src = h[xo:xo + count]
+    dst = h[yo:yo + count]
     if code == RELU:
         for k in range(count):
-            v = h[xo + k]
-            h[yo + k] = v if v > 0 else 0.0
+            v = src[k]
+            dst[k] = v if v > 0 else 0.0
     elif code == IDENTITY:
         for k in range(count):
-            h[yo + k] = h[xo + k]
+            dst[k] = src[k]
     elif code == SIGMOID:
         for k in range(count):
-            h[yo + k] = _sigmoid(h[xo + k])
+            dst[k] = _sigmoid(src[k])
     elif code == TANH:
         for k in range(count):
-            h[yo + k] = math.tanh(h[xo + k])
+            dst[k] = math.tanh(src[k])
     elif code == LEAKY:
         for k in range(count):
-            v = h[xo + k]
-            h[yo + k] = max(v, LEAKY_SLOPE * v)
+            v = src[k]
+            dst[k] = max(v, LEAKY_SLOPE * v)
     elif code == ELU:
         for k in range(count):
-            v = h[xo + k]
-            h[yo + k] = v if v > 0 else math.expm1(min(v, 0.0))
+            v = src[k]
+            dst[k] = v if v > 0 else math.expm1(min(v, 0.0))
     elif code == SOFTPLUS:
         for k in range(count):
-            v = h[xo + k]
-            h[yo + k] = max(v, 0.0) + math.log1p(math.exp(-abs(v)))
+            v = src[k]
+            dst[k] = max(v, 0.0) + math.log1p(math.exp(-abs(v)))
     elif code == GELU:
         for k in range(count):
-            v = h[xo + k]
+            v = src[k]
             xc = min(max(v, -GELU_CLIP), GELU_CLIP)
             inner = SQRT_2_OVER_PI * (xc + 0.044715 * xc ** 3.0)
-            h[yo + k] = (0.5 * v) * (1.0 + math.tanh(inner))
+            dst[k] = (0.5 * v) * (1.0 + math.tanh(inner))
     else:  # SILU
         for k in range(count):
-            v = h[xo + k]
-            h[yo + k] = v * _sigmoid(v)
+            v = src[k]
+            dst[k] = v * _sigmoid(v)
 
 
 @njit(cache=True, error_model="numpy")
 def _act_backward(code, h, xo, yo, d, do, dx, dxo, count):
     """``dx = d * f'(x)``, the derivative from ``x`` or ``y`` as the table takes it (one loop
-    per activation, as in :func:`_act_forward`)."""
+    per activation, and over slices, as in :func:`_act_forward`)."""
+    xs = h[xo:xo + count]
+    ys = h[yo:yo + count]
+    ds = d[do:do + count]
+    out = dx[dxo:dxo + count]
     if code == RELU:
         for k in range(count):
-            dx[dxo + k] = d[do + k] * (1.0 if h[yo + k] > 0 else 0.0)
+            out[k] = ds[k] * (1.0 if ys[k] > 0 else 0.0)
     elif code == IDENTITY:
         for k in range(count):
-            dx[dxo + k] = d[do + k] * 1.0
+            out[k] = ds[k] * 1.0
     elif code == SIGMOID:
         for k in range(count):
-            y = h[yo + k]
-            dx[dxo + k] = d[do + k] * (y * (1.0 - y))
+            y = ys[k]
+            out[k] = ds[k] * (y * (1.0 - y))
     elif code == TANH:
         for k in range(count):
-            y = h[yo + k]
-            dx[dxo + k] = d[do + k] * (1.0 - y * y)
+            y = ys[k]
+            out[k] = ds[k] * (1.0 - y * y)
     elif code == LEAKY:
         for k in range(count):
-            dx[dxo + k] = d[do + k] * (1.0 if h[yo + k] > 0 else LEAKY_SLOPE)
+            out[k] = ds[k] * (1.0 if ys[k] > 0 else LEAKY_SLOPE)
     elif code == ELU:
         for k in range(count):
-            x = h[xo + k]
-            dx[dxo + k] = d[do + k] * (1.0 if x > 0 else math.exp(min(x, 0.0)))
+            x = xs[k]
+            out[k] = ds[k] * (1.0 if x > 0 else math.exp(min(x, 0.0)))
     elif code == SOFTPLUS:
         for k in range(count):
-            dx[dxo + k] = d[do + k] * _sigmoid(h[xo + k])
+            out[k] = ds[k] * _sigmoid(xs[k])
     elif code == GELU:
         for k in range(count):
-            v = min(max(h[xo + k], -GELU_CLIP), GELU_CLIP)
+            v = min(max(xs[k], -GELU_CLIP), GELU_CLIP)
             v2 = v * v
             t = math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v2))
             f = (0.5 * (1.0 + t)
                  + 0.5 * v * (1.0 - t * t) * SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * v2))
-            dx[dxo + k] = d[do + k] * f
+            out[k] = ds[k] * f
     else:  # SILU
         for k in range(count):
-            x = h[xo + k]
+            x = xs[k]
             s = _sigmoid(x)
-            dx[dxo + k] = d[do + k] * (s * (1.0 + x * (1.0 - s)))
+            out[k] = ds[k] * (s * (1.0 + x * (1.0 - s)))
 
 
 # -- losses, as in layerwise.engine.losses: the mean loss, and dL/dscores into d -------------
@@ -365,8 +373,9 @@ def _update(opt, hp, lr, t, p, g, s1, s2, one):
 def _times_mask(a, ao, rand, ro, out, oo, count):
     """``out[oo:] = a[ao:] * mask`` over ``count`` values, the dropout mask stored in ``rand``
     from ``ro`` on (forward and backward of inverted dropout are the same product)."""
-    for k in range(count):
-        out[oo + k] = a[ao + k] * rand[ro + k]
+    src, mask, dst = a[ao:ao + count], rand[ro:ro + count], out[oo:oo + count]
+    for k in range(count):  # over slices, as in _act_forward
+        dst[k] = src[k] * mask[k]
 
 
 @njit(cache=True, error_model="numpy")
