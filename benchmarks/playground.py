@@ -8,12 +8,18 @@ controls answer, for the default setup and the heaviest one the playground allow
    setups.
 2. In the browser: the real server (``serve(port=0)`` in a subprocess) and Debian's Chromium,
    headless, via Playwright, the page at 1280x800. For each setup: press play, then read
-   ``window.playground.stats()`` (frames drawn and training steps in the last second) once a
-   second for ``--seconds`` and take the medians; then the time from a control's event to
-   the page holding the server's answer: pause (the ``state`` message), play, a new learning
-   rate (the ``info`` message), one neuron less in the first hidden layer (the new network's
-   ``info``), that layer down to 4 neurons and then sixty neurons more, clicked as fast as the
-   page takes the clicks (the last ``info``). Pause, play and learning rate: three tries each.
+   ``window.playground.stats()`` once a second for ``--seconds`` and take the medians of its
+   counts over the last second: ``fps``, the frames the page drew (a frame is one drawing of
+   the whole view, regions, curves and diagram, from the newest training state the page holds,
+   at one of the browser's animation frames; a state that a newer one replaced before it was
+   drawn is not counted, and after 80 ms without a drawing, a training step longer than that,
+   the page draws its newest state again), ``updates``, those of them that drew a frame from
+   the server not drawn before (a new training state), and ``stepsPerSecond``; then the time
+   from a control's event to the page holding the server's answer: pause (the ``state``
+   message), play, a new learning rate (the ``info`` message), one neuron less in the first
+   hidden layer (the new network's ``info``), that layer down to 4 neurons and then sixty
+   neurons more, clicked as fast as the page takes the clicks (the last ``info``), and of that
+   the page's own time for the clicks. Pause, play and learning rate: three tries each.
 
 Setups: *default*, the page's own (spiral, 2 classes, 400 points, half for training,
 2-8-8-2 ReLU, SGD at 0.03, batch 10); *heaviest*, every limit at its top: 8 hidden layers of
@@ -115,6 +121,7 @@ _LATENCY = {
         const t0 = performance.now();
         const sel = `button[aria-label='${what === 'Add' ? 'Add a neuron to' : 'Remove a neuron from'} hidden layer 1']`;
         for (let i = 0; i < count; i++) document.querySelector(sel).click();
+        window.__lwClicksMs = performance.now() - t0;  // what the page itself did per burst
         const check = () => __lw.info.neurons === want ? done(performance.now() - t0)
                                                        : setTimeout(check, 1);
         check(); })""",
@@ -147,6 +154,7 @@ def browser(name, seconds, p, url):
             stats.append(page.evaluate("window.playground.stats()"))
         print(f"{name}: {stats}", file=sys.stderr, flush=True)
         out["fps"] = statistics.median(s["fps"] for s in stats)
+        out["updates"] = statistics.median(s["updates"] for s in stats)
         out["steps_per_s"] = statistics.median(s["stepsPerSecond"] for s in stats)
         out["stats"] = stats
         out["region"] = page.evaluate("[__lw.header.region_size, __lw.header.unit_size]")
@@ -160,21 +168,31 @@ def browser(name, seconds, p, url):
         rates = (0.1, 0.01, 0.03) if name == "default" else (0.003, 0.0001, 0.001)
         lat["learning rate"] = [_measure(page, "learning rate", lr) for lr in rates]
         # the first hidden layer: down by one, then to 4, then up to its size plus 56 (64 at most)
+        clicks = out["clicks_ms"] = {}
         lat["one neuron less"] = [_measure(page, "neurons", ["Remove", 1])]
+        clicks["one neuron less"] = page.evaluate("window.__lwClicksMs")
         time.sleep(1.0)
         width = page.evaluate("__lw.info.sizes[1]")
         lat["down to 4 neurons"] = [_measure(page, "neurons", ["Remove", width - 4])]
+        clicks["down to 4 neurons"] = page.evaluate("window.__lwClicksMs")
         time.sleep(1.0)
         lat["sixty neurons more"] = [_measure(page, "neurons", ["Add", 60])]
+        clicks["sixty neurons more"] = page.evaluate("window.__lwClicksMs")
         time.sleep(1.0)
         after = [page.evaluate("window.playground.stats()") for _ in range(3) if not time.sleep(1)]
         print(f"  after: {after}, page: " + page.evaluate(
             "JSON.stringify({playing: __lw.playing, drawn: __lw.framesDrawn, got: __lw.framesReceived,"
             " errors: __lw.errors.slice(-2), sizes: __lw.info.sizes})"), file=sys.stderr, flush=True)
         out["fps_after_growth"] = statistics.median(s["fps"] for s in after)
-        out["draw_ms"] = page.evaluate("""(() => { const t = performance.now();
-            for (let i = 0; i < 20; i++) window.__lw.drawAll();
-            return (performance.now() - t) / 20; })()""")
+        # a frame drawn for the first time (a copy of the header, new to the page's caches),
+        # and the same frame drawn again, as the page does while a long step runs
+        out["draw_ms"], out["redraw_ms"] = page.evaluate("""(() => { const h = __lw.header;
+            let t = performance.now();
+            for (let i = 0; i < 20; i++) { __lw.header = Object.assign({}, h); __lw.drawAll(); }
+            const fresh = (performance.now() - t) / 20;
+            t = performance.now();
+            for (let i = 0; i < 20; i++) __lw.drawAll();
+            return [fresh, (performance.now() - t) / 20]; })()""")
         out["raf_per_s"] = page.evaluate("""new Promise(r => { let n = 0; const t0 = performance.now();
             const f = () => { n++; if (performance.now() - t0 < 1000) requestAnimationFrame(f);
             else r(n); }; requestAnimationFrame(f); })""")
@@ -247,18 +265,31 @@ def main(argv=None):
         wd, wh = web["default"], web["heaviest"]
         print(f"| Chromium: frames drawn/s (median of {int(args.seconds)} one-second windows) | "
               f"{wd['fps']:.0f} | {wh['fps']:.0f} | 60 / >= 10 |")
+        print(f"| Chromium: of them, new training states drawn/s | {wd['updates']:.0f} | "
+              f"{wh['updates']:.0f} | |")
         print(f"| Chromium: training steps/s meanwhile | {wd['steps_per_s']:,.0f} | "
               f"{wh['steps_per_s']:,.1f} | 10,000 / - |")
         for key in wd["latency_ms"]:
             a, b = wd["latency_ms"][key], wh["latency_ms"][key]
             print(f"| control answered: {key} (ms, median of {len(a)}) | "
                   f"{_med(a)} | {_med(b)} | <= 100 |")
+        print("| of that, the page handling the clicks: one less / down to 4 / sixty more (ms) | "
+              + " | ".join(" / ".join(f"{v:.1f}" for v in w["clicks_ms"].values())
+                           for w in (wd, wh)) + " | |")
         print(f"| frames drawn/s after the neuron changes | {wd['fps_after_growth']:.0f} | "
               f"{wh['fps_after_growth']:.0f} | |")
         print(f"| page: draw one frame (regions, curves, diagram) | {wd['draw_ms']:.2f} ms | "
               f"{wh['draw_ms']:.2f} ms | |")
+        print(f"| page: draw the same frame again | {wd['redraw_ms']:.2f} ms | "
+              f"{wh['redraw_ms']:.2f} ms | |")
         print(f"| headless Chromium's animation rate (the ceiling) | {wd['raf_per_s']}/s | "
               f"{wh['raf_per_s']}/s | |")
+        print("\nA frame drawn (fps) is one drawing of the whole view (regions, curves, diagram) from "
+              "the newest training state the page holds, at one of the browser's animation frames; "
+              "after 80 ms without a drawing (a training step longer than that) the page draws "
+              "its newest state again, and a state that a newer one replaced before it was drawn "
+              "is not counted. New training states drawn (updates) counts the frames that drew a state "
+              "from the server not drawn before.")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"server": server, "browser": web, "load": [load0, load1]}, f, indent=1)

@@ -97,6 +97,27 @@ def test_maxout_routes_the_gradient_to_the_winning_piece(rng):
     assert layer.grads["weight"].tolist() == [[2.0, 1.0], [0.0, 30.0], [-200.0, -200.0]]
 
 
+@pytest.mark.parametrize("k", [1, 2, 3, 5])
+def test_maxout_ties_go_to_the_first_piece_as_argmax_sends_them(k, rng):
+    layer = lw.Maxout(4, 6, k=k, dtype=np.float64, rng=rng)
+    layer.bias[:] = np.round(rng.standard_normal(6 * k))  # whole numbers: ties at x = 0
+    layer.bias[::2] = layer.bias[1::2] if k > 1 else layer.bias[::2]
+    x = rng.standard_normal((40, 4))
+    x[:10] = 0.0
+    z = (x @ layer.weight.T + layer.bias).reshape(40, 6, k)
+    first = z.argmax(axis=2)
+    y = layer.forward(x, train=True)
+    np.testing.assert_array_equal(y, np.take_along_axis(z, first[..., None], axis=2)[..., 0])
+    dout = rng.standard_normal(y.shape)
+    dx = layer.backward(dout)
+    dz = np.zeros_like(z)
+    np.put_along_axis(dz, first[..., None], dout[..., None], axis=2)
+    dz = dz.reshape(40, -1)
+    np.testing.assert_array_equal(layer.grads["bias"], dz.sum(axis=0))
+    np.testing.assert_allclose(layer.grads["weight"], dz.T @ x, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(dx, dz @ layer.weight, rtol=1e-12, atol=1e-15)
+
+
 def test_maxout_with_one_piece_is_dense(rng):
     m = lw.Maxout(4, 3, k=1, dtype=np.float64, rng=np.random.default_rng(1))
     d = lw.Dense(4, 3, dtype=np.float64, rng=np.random.default_rng(1))

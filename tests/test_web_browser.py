@@ -260,15 +260,97 @@ def test_download_the_model_and_copy_the_python(page, server, tmp_path):
 def test_stats_report_frames_steps_and_epoch(page, server):
     open_page(page, server)
     assert page.evaluate("window.playground.stats()") == {"fps": 0, "stepsPerSecond": 0,
-                                                          "epoch": 0}
+                                                          "epoch": 0, "updates": 0}
     page.click("#play")
     wait_for(page, "__lw.playing && __lw.header.epoch > 5")
     time.sleep(1.2)
     st = page.evaluate("window.playground.stats()")
     assert st["fps"] > 0 and st["stepsPerSecond"] > 0 and st["epoch"] > 5, st
+    assert 0 < st["updates"] <= st["fps"], st
     page.click("#play")
     wait_for(page, "!__lw.playing")
     assert page.evaluate("window.playground.stats().fps") == 0
+
+
+# Holds back the server's frames from the page while window.__holdFrames is set (acknowledged,
+# so that the server goes on), as a training step longer than the page's wait would: the page
+# must keep drawing its newest state.
+HOLD_FRAMES = """(() => {
+  const set = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'onmessage').set;
+  Object.defineProperty(WebSocket.prototype, 'onmessage', {configurable: true,
+    set(fn) {
+      const ws = this;
+      set.call(ws, (ev) => {
+        if (window.__holdFrames && typeof ev.data !== 'string') ws.send('{"type": "ack"}');
+        else fn(ev);
+      });
+    }});
+})();"""
+
+
+def test_while_no_new_state_comes_the_page_keeps_drawing_and_counts_none_new(page, server):
+    page.add_init_script(HOLD_FRAMES)
+    open_page(page, server)
+    page.click("#play")
+    wait_for(page, "__lw.playing && __lw.header.steps > 0")
+    page.evaluate("window.__holdFrames = true")
+    time.sleep(0.3)
+    read = ("({renders: __lw.renders, drawn: __lw.framesDrawn, got: __lw.framesReceived,"
+            " text: document.getElementById('fps').textContent})")
+    before = page.evaluate(read)
+    time.sleep(1.5)
+    st = page.evaluate("window.playground.stats()")
+    after = page.evaluate(read)
+    # about ten drawings a second of the same state, none of them a new one
+    assert after["renders"] - before["renders"] >= 12, (before, after)
+    assert after["drawn"] == before["drawn"] and after["got"] == before["got"]
+    assert st["updates"] == 0 and 8 <= st["fps"] <= 13, st
+    assert "(0 new)" in after["text"], after
+    # new frames again: drawn as they come, each counted as new
+    page.evaluate("window.__holdFrames = false")
+    wait_for(page, f"__lw.framesDrawn > {after['drawn'] + 20}")
+    time.sleep(1.0)
+    st = page.evaluate("window.playground.stats()")
+    assert st["updates"] > 12 and st["updates"] <= st["fps"], st
+    page.click("#play")
+    wait_for(page, "!__lw.playing")
+    idle = page.evaluate("__lw.renders")
+    time.sleep(0.3)
+    assert page.evaluate("__lw.renders") - idle <= 2  # paused, nothing is drawn again
+    # a frame received is drawn at most once
+    counts = page.evaluate(read)
+    assert counts["drawn"] <= counts["got"]
+
+
+def test_a_burst_of_clicks_updates_the_count_at_once_and_sends_one_setup(page, server):
+    open_page(page, server)
+    # count the page's link rewrites and setups from here on
+    page.evaluate("""() => { window.__burst = {hash: 0, setups: 0};
+        const replace = history.replaceState.bind(history);
+        history.replaceState = (...a) => { __burst.hash++; return replace(...a); };
+        const send = WebSocket.prototype.send;
+        WebSocket.prototype.send = function (d) {
+            if (String(d).includes('"type":"setup"')) __burst.setups++;
+            return send.call(this, d); }; }""")
+    shown = page.evaluate("""() => {
+        const plus = document.querySelector("button[aria-label='Add a neuron to hidden layer 1']");
+        const label = plus.closest('.nbox').querySelector('span');
+        const seen = [];
+        for (let i = 0; i < 20; i++) { plus.click(); seen.push(label.textContent); }
+        return seen; }""")
+    # each click shows its count at once, before the server has answered
+    assert shown == [f"{8 + k} neurons" for k in range(1, 21)], shown
+    wait_for(page, "__lw.info.sizes[1] === 28")
+    counts = page.evaluate("__burst")
+    assert counts == {"hash": 1, "setups": 1}, counts
+    assert hash_params(page.url)["hidden"] == "28,8"
+    # the limit holds: clicks past 64 neurons do nothing
+    page.evaluate("""() => { const plus = document.querySelector(
+        "button[aria-label='Add a neuron to hidden layer 1']");
+        for (let i = 0; i < 60; i++) plus.click(); }""")
+    wait_for(page, "__lw.info.sizes[1] === 64")
+    assert page.evaluate("document.querySelector(\"button[aria-label='Add a neuron to hidden "
+                         "layer 1']\").disabled")
 
 
 # -- links that open anywhere ---------------------------------------------------------------------

@@ -799,11 +799,19 @@ def limit_blas_threads():
     The playground's matrix products are small and many sessions train at once: OpenBLAS's
     worker threads would spin and fight over the cores, which made a frame 5x slower and a
     training step 3x slower on a busy two-core machine.
+
+    The limit holds for the BLAS libraries loaded when it is set, so the compiled path's BLAS
+    (SciPy's, which numba calls) is loaded first: loaded later, it kept two threads, which
+    fought the frames and the browser for the two cores (the heaviest setup drew 2.5-9 new
+    states a second in the browser against 9.5-11.5 with one thread).
     """
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover - threadpoolctl comes with the web extra
         return None
+    from ..engine import compiled
+
+    compiled.available()  # imports the compiled path's BLAS, where it is installed
     return threadpool_limits(limits=1, user_api="blas")
 
 
