@@ -48,3 +48,22 @@ def playground_server():
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+def blas_threads_after(code):
+    """``[(library path, threads)]`` of every BLAS library in a fresh interpreter once ``code``
+    has run (the thread counts read inside it by ``code`` printing ``blas_threads()`` as its
+    last line; the function is defined for it). No thread count comes from the environment,
+    which would hide a library left unlimited."""
+    import json
+
+    prelude = ("import json\nfrom threadpoolctl import threadpool_info\n"
+               "def blas_threads():\n"
+               "    return json.dumps([[i['filepath'], i['num_threads']] for i in "
+               "threadpool_info() if i['user_api'] == 'blas'])\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS",
+                                                             "OMP_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", prelude + code], capture_output=True,
+                         text=True, timeout=120, env=env)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])

@@ -323,6 +323,30 @@ def test_e07_trains_with_the_trainer(monkeypatch):
     assert r["epochs_to_target"] is None and e07_relu_speed._epochs(r) == 3
 
 
+def test_one_blas_thread_also_limits_the_compiled_paths_blas():
+    # in a fresh interpreter a compiled epoch inside the limit loads SciPy's BLAS (numba's
+    # products) for the first time: it too must run one thread
+    pytest.importorskip("threadpoolctl")
+    from layerwise.engine import compiled
+
+    from conftest import blas_threads_after
+
+    if not compiled.available():
+        pytest.skip("the compiled path (numba, SciPy) is not installed")
+    libs = blas_threads_after("""
+import numpy as np
+import layerwise as lw
+from layerwise.lab.runner import one_blas_thread
+with one_blas_thread():
+    X = np.random.default_rng(0).standard_normal((256, 40))
+    lw.fit(lw.Network([40, 100, 2], seed=0), X, (X[:, 0] > 0).astype(int), epochs=1,
+           batch_size=64, progress=False)
+    print(blas_threads())
+""")
+    assert any("scipy.libs" in path for path, _ in libs), libs
+    assert all(n == 1 for _, n in libs), libs
+
+
 def test_one_blas_thread_restores_the_setting_after_nested_and_threaded_use():
     threadpoolctl = pytest.importorskip("threadpoolctl")
     import threading

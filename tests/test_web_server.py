@@ -3,7 +3,6 @@ WebSocket session that trains."""
 import http.client
 import inspect
 import json
-import os
 import re
 import subprocess
 import sys
@@ -117,11 +116,11 @@ def test_one_blas_thread_also_for_the_compiled_paths_blas():
     # a fresh interpreter: the limit, then a training step on the compiled path, which calls
     # SciPy's BLAS; every BLAS library in the process must then run one thread
     pytest.importorskip("threadpoolctl")
+    from conftest import blas_threads_after
+
     if not compiled.available():
         pytest.skip("the compiled path (numba, SciPy) is not installed")
-    code = """
-import json
-from threadpoolctl import threadpool_info
+    libs = blas_threads_after("""
 from layerwise.web.server import limit_blas_threads
 from layerwise.web.sessions import Session
 from layerwise.web.setup import parse_setup
@@ -129,17 +128,9 @@ limit_blas_threads()
 s = Session(parse_setup({"hidden": [64, 64], "activation": "maxout", "n": 2000,
                          "batch_size": 1000}))
 s.train_steps(2)
-print(json.dumps([[i["filepath"], i["num_threads"]] for i in threadpool_info()
-                  if i["user_api"] == "blas"]))
-"""
-    # without a thread count from the environment, which would hide a library left unlimited
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS",
-                                                             "OMP_NUM_THREADS")}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=120, env=env)
-    assert out.returncode == 0, out.stderr
-    libs = json.loads(out.stdout.strip().splitlines()[-1])
-    assert any("scipy" in path for path, _ in libs), libs
+print(blas_threads())
+""")
+    assert any("scipy.libs" in path for path, _ in libs), libs
     assert all(n == 1 for _, n in libs), libs
 
 

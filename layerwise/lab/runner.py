@@ -68,6 +68,11 @@ def one_blas_thread():
             try:
                 from threadpoolctl import threadpool_limits
 
+                from ..engine import compiled
+
+                # the limit holds for the BLAS libraries loaded when it is set: the compiled
+                # path's (SciPy's, which numba calls) is loaded first, or it keeps every thread
+                compiled.available()
                 _LIMIT_STATE["limiter"] = threadpool_limits(1, user_api="blas")
             except ImportError:  # pragma: no cover
                 _LIMIT_STATE["limiter"] = None
