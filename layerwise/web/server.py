@@ -516,9 +516,10 @@ class Connection:
                 await self._send_json({"type": "state", "playing": False})
                 lr = self.session.setup.lr
                 await self._error(f"training diverged: the loss became NaN or infinite at "
-                                  f"learning rate {lr:g}, and the weights from the start of "
-                                  f"that epoch are back; lower the learning rate (try "
-                                  f"{lower_rate(lr):g}) or press reset, and play again")
+                                  f"learning rate {lr:g}, and the last good weights (from just "
+                                  f"before the steps that diverged) are back; lower the "
+                                  f"learning rate (try {lower_rate(lr):g}) or press reset, "
+                                  f"and play again")
 
     async def _frame_done(self):
         job, self.frame_job = self.frame_job, None

@@ -222,7 +222,7 @@ class Session:
             keep = self.trainer.optimizer if old.optimizer == setup.optimizer else None
             self.trainer = make_trainer(self.net, setup, keep)
             self.noise.std = setup.input_noise
-            # after a divergence the weights from the start of that epoch are back: with a new
+            # after a divergence the last good weights are back (see train_steps): with a new
             # learning rate (or loss, or optimizer) training may go on from them
             self.diverged = False
         self._changed()
