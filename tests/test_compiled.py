@@ -234,6 +234,20 @@ def test_switches_and_fallbacks(monkeypatch):
     assert len(lw.fit(net, X, y, epochs=2, progress=False)) == 2
 
 
+def test_a_nan_maxout_piece_is_not_hidden_by_the_max():
+    # argmax's rule in both paths: a NaN piece wins over numbers, so the loss shows it
+    X, y = lw.data.xor(n=40, seed=0)
+    net = lw.Network([2, 4, 2], activation="maxout", dtype=F64, seed=0)
+    maxout = next(layer for layer in net.layers if isinstance(layer, L.Maxout))
+    bias = maxout.bias.copy()
+    bias[1] = np.nan  # the second piece of the first unit
+    maxout.bias = bias
+    t = Trainer(net, seed=0)
+    Xp, yp = t.prepare(X, y)
+    got = compiled.evaluation(t, Xp, yp, True, False, False)
+    assert np.isnan(got[0]) and np.isnan(net.forward(Xp)).all(axis=1).any()
+
+
 def test_compiled_evaluation_matches_the_numpy_pass():
     from layerwise.training.trainer import _sweep
 

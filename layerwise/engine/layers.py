@@ -670,13 +670,13 @@ class Maxout(_NeuronLayer):
     def forward(self, x, train=False):
         z = (x @ self.weight.T + self.bias).reshape(x.shape[0], self.out_features, self.k)
         # the max over the pieces one piece at a time: an argmax and a gather along an axis of
-        # k (2 or 3) values cost several times more. A later piece wins only when strictly
-        # larger, the first-maximum rule of argmax.
+        # k (2 or 3) values cost several times more. argmax's rule decides: a later piece wins
+        # only when strictly larger, or when it is the first NaN (a NaN is never hidden)
         best = z[..., 0].copy()
         arg = xp.zeros(best.shape, np.int8 if self.k <= 127 else np.intp) if train else None
         for i in range(1, self.k):
             piece = z[..., i]
-            wins = piece > best
+            wins = (piece > best) | ((piece != piece) & (best == best))
             xp.copyto(best, piece, where=wins)
             if train:
                 arg[wins] = i

@@ -628,7 +628,9 @@ def _forward(table, widths, offs, acts, z, arg, p, rand, row0, rows, train):
                     at = r * wide + c * k
                     best = 0
                     for q in range(1, k):
-                        if z[at + q] > z[at + best]:
+                        # argmax's rule: the first maximum, and the first NaN over any number
+                        v, b = z[at + q], z[at + best]
+                        if v > b or (v != v and b == b):
                             best = q
                     arg[yo + r * w_out + c] = best
                     acts[yo + r * w_out + c] = z[at + best]
