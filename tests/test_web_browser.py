@@ -100,6 +100,13 @@ def open_page(page, url):
     assert "token=" not in page.url  # the token went into a cookie
 
 
+def open_link(page, server, fragment):
+    """Open the page at ``fragment`` (the part after ``#``) as a fresh load, once logged in."""
+    page.goto("about:blank")
+    page.goto(server.split("/?")[0] + "/#" + fragment)
+    wait_for(page, "window.__lw && __lw.framesDrawn > 0")
+
+
 def hash_params(url):
     return {k: v[0] for k, v in parse_qs(urlsplit(url).fragment, keep_blank_values=True).items()}
 
@@ -550,20 +557,15 @@ def test_hover_reads_a_weight_and_a_click_edits_it(page, server):
 
 # -- smaller points -------------------------------------------------------------------------------
 def test_bad_link_values_are_named_and_the_defaults_drawn(page, server):
-    base = server.split("/?")[0]
     open_page(page, server)
-    page.goto("about:blank")
-    page.goto(base + "/#lr=abc&hidden=8,x&act=nonsense&bs=10")
-    wait_for(page, "window.__lw && __lw.framesDrawn > 0")
+    open_link(page, server, "lr=abc&hidden=8,x&act=nonsense&bs=10")
     message = page.text_content("#message")
     assert "lr=abc" in message and "hidden=8,x" in message and "act=nonsense" in message
     assert "None" not in message
     assert page.evaluate("[__lw.state.lr, __lw.state.activation, __lw.state.hidden.join()]") == \
         [0.03, "relu", "8,8"]
     # values in range for the page but refused by the server: the defaults are drawn instead
-    page.goto("about:blank")
-    page.goto(base + "/#rs=-1&reg=l2")
-    wait_for(page, "window.__lw && __lw.framesDrawn > 0")
+    open_link(page, server, "rs=-1&reg=l2")
     assert "refused" in page.text_content("#message")
     assert page.evaluate("__lw.info.setup.reg") == 0
 
@@ -630,11 +632,8 @@ def test_the_loss_chart_has_axes(page, server):
 
 
 def test_learning_rate_ten_kills_the_relus_and_the_page_says_so(page, server):
-    base = server.split("/?")[0]
     open_page(page, server)
-    page.goto("about:blank")
-    page.goto(base + "/#data=spiral&hidden=16,16&act=relu&lr=10&bs=10")
-    wait_for(page, "window.__lw && __lw.framesDrawn > 0")
+    open_link(page, server, "data=spiral&hidden=16,16&act=relu&lr=10&bs=10")
     page.click("#play")
     wait_for(page, "__lw.messages.some(m => m.includes('have died') && m.includes('try 1 '))",
              timeout=60)
