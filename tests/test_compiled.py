@@ -383,3 +383,87 @@ def test_a_face_loss_without_its_trainer_takes_the_trainers_penalty():
         out.append(t)
     assert compiled._plan(out[0]).form.batch_alpha is None
     _assert_same(*out)
+
+
+# -- a big network's penalty and update, compiled on the NumPy engine's step ------------------
+BIG = [120, 560, 4]  # 69,444 values: past FUSED_UPDATE_MIN, a layer too wide for the epoch kernel
+
+
+def _big_pair(dtype, epochs=2, **kw):
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((70, BIG[0])), rng.integers(0, BIG[-1], 70)
+    out = []
+    for flag in (None, False):
+        t = Trainer(lw.Network(BIG, dtype=dtype, seed=0), seed=0, batch_size=16, compiled=flag,
+                    **kw)
+        Xp, yp = t.prepare(X, y)
+        t.losses = [t.run_epoch(Xp, yp) for _ in range(epochs)]
+        out.append(t)
+    return out
+
+
+@pytest.mark.parametrize("dtype", [np.float32, F64])
+@pytest.mark.parametrize("reg, reg_type", [(0.0, "l2"), (1e-3, "l2"), (1e-3, "l1")])
+@pytest.mark.parametrize("optimizer, kw", [
+    ("sgd", {}), ("nesterov", {}), ("adagrad", {}), ("rmsprop", {"momentum": 0.9}),
+    ("adam", {})])
+def test_a_big_nets_compiled_update_gives_numpys_weights_bit_for_bit(dtype, reg, reg_type,
+                                                                   optimizer, kw):
+    fused, plain = _big_pair(dtype, optimizer=optimizer, lr=0.01, reg=reg, reg_type=reg_type,
+                             **kw)
+    assert compiled.step_update(fused) is not None and compiled.step_update(plain) is None
+    assert not compiled.covers(fused)  # the epoch itself runs on the NumPy engine
+    # the same operations in the same order: equal, not merely close
+    np.testing.assert_array_equal(fused.net.flat_params, plain.net.flat_params)
+    np.testing.assert_array_equal(fused.net.flat_grads, plain.net.flat_grads)
+    sa, sb = fused.optimizer.state_dict(), plain.optimizer.state_dict()
+    for k in sb:
+        np.testing.assert_array_equal(sa[k], sb[k], err_msg=k)
+    # the L2 sum is taken block by block: the reported loss may differ in float32's last bits
+    np.testing.assert_allclose(fused.losses, plain.losses, rtol=1e-6 if dtype is np.float32
+                               else 1e-13)
+
+
+def test_a_big_nets_diverging_step_leaves_the_state_numpy_leaves():
+    out = []
+    for flag in (None, False):
+        t = Trainer(lw.Network(BIG, dtype=F64, seed=0), loss="mse", optimizer="momentum",
+                    lr=1e3, reg=1e-3, batch_size=8, seed=0, compiled=flag)
+        rng = np.random.default_rng(1)
+        Xp, yp = t.prepare(rng.standard_normal((40, BIG[0])) * 1e3,
+                           rng.standard_normal((40, BIG[-1])))
+        t.run_epoch(Xp[:8], yp[:8])  # one good epoch: momentum has a velocity to restore
+        good = t.net.flat_params.copy(), t.optimizer.state_dict()
+        with pytest.raises(TrainingDiverged) as e:
+            for _ in range(3):
+                t.run_epoch(Xp, yp)
+        np.testing.assert_array_equal(t.net.flat_params, good[0])
+        np.testing.assert_array_equal(t.optimizer.velocity, good[1]["velocity"])
+        out.append((str(e.value), t.step_count, t.optimizer.t, t.net.flat_params.copy()))
+    assert out[0][:3] == out[1][:3]
+    np.testing.assert_array_equal(out[0][3], out[1][3])
+
+
+def test_the_compiled_update_steps_aside_where_numpy_must_run(monkeypatch):
+    big = lw.Network(BIG, seed=0)
+    assert compiled.step_update(Trainer(big, seed=0)) is not None
+    assert compiled.step_update(Trainer(lw.Network([2, 4, 2], seed=0), seed=0)) is None
+    assert compiled.step_update(Trainer(big, seed=0, compiled=False)) is None
+
+    class Clipped(lw.optim.SGD):  # a step of its own: run as written
+        def step(self):
+            np.clip(self.grads, -1, 1, out=self.grads)
+            super().step()
+
+    assert compiled.step_update(Trainer(big, optimizer=Clipped(big, lr=0.1), seed=0)) is None
+    patched = lw.optim.SGD(big, lr=0.1)
+    patched.step = lambda: None
+    assert compiled.step_update(Trainer(big, optimizer=patched, seed=0)) is None
+    monkeypatch.setenv("LAYERWISE_COMPILED", "0")
+    assert compiled.step_update(Trainer(big, seed=0)) is None
+    monkeypatch.delenv("LAYERWISE_COMPILED")
+    # a changed penalty strength is read again, not kept from the first step
+    t = Trainer(big, reg=0.0, seed=0)
+    first = compiled.step_update(t)
+    t.reg = 0.5
+    assert compiled.step_update(t) is not first

@@ -332,19 +332,28 @@ class Trainer:
 
         Raises :class:`TrainingDiverged` (with the last good state restored) when the loss is
         not finite, or explodes: more than :data:`EXPLOSION` times the first step's loss (or 1,
-        whichever is larger). The bad update is never applied.
+        whichever is larger). The bad update does not stay: the NumPy engine never applies
+        it, and the compiled update of a big network (applied before the check) is undone by
+        the restore.
         """
         net = self.net
         loss, d = self._loss(net._forward(Xb, True), yb, validate=False)
         net._backward(d, False)
-        if self.reg:
-            loss += losses.regularization(net, self.reg, self.reg_type)
         self.step_count += 1
+        # a big network's penalty and update run as one compiled pass over its parameters where
+        # they can; the loss is then checked after the update, and a bad one is undone by the
+        # restore of the last good state that a divergence makes
+        update = compiled.step_update(self)
+        if update is not None:
+            loss += update()
+        elif self.reg:
+            loss += losses.regularization(net, self.reg, self.reg_type)
         # one comparison a step: False for NaN too, and for the first step (the limit starts at
         # -inf until the first loss sets it)
         if not loss <= self._loss_limit:
             self._check_loss(loss)
-        self.optimizer.step()
+        if update is None:
+            self.optimizer.step()
         return loss
 
     def _check_loss(self, loss):

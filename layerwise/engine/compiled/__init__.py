@@ -47,8 +47,8 @@ from .. import optim as _optim
 from ..layers import Activation, Dense, Dropout, GaussianNoise, Maxout, PReLU
 from ..network import Network, Sequential
 
-__all__ = ["available", "enabled", "epoch_runner", "covers", "evaluation", "evaluator", "ENV",
-           "LossForm", "UpdateForm"]
+__all__ = ["available", "enabled", "epoch_runner", "covers", "evaluation", "evaluator",
+           "step_update", "ENV", "LossForm", "UpdateForm"]
 
 #: set to 0 (or "false", "no", "off") to turn the compiled path off
 ENV = "LAYERWISE_COMPILED"
@@ -456,6 +456,55 @@ def _run_epoch(trainer, plan, X, y, order):
         trainer._diverged("a weight became NaN or infinite")
     trainer.epoch += 1
     return total / n
+
+
+# -- the update of a step on the NumPy engine ----------------------------------------------------
+#: a store of at least this many values has its penalty and update run compiled when its
+#: epochs run on the NumPy engine (a big network): there these are memory passes, five of them
+#: in NumPy (3072-512-256-10: 1.2 of a 9 ms step), one in the kernel. Below it they are a few
+#: microsecond calls either way
+FUSED_UPDATE_MIN = 1 << 16
+
+_updates = weakref.WeakKeyDictionary()
+
+
+def step_update(trainer):
+    """For a step that runs on the NumPy engine: a callable that adds the trainer's penalty
+    gradient to the gradients and applies its optimizer's update in one compiled pass, with
+    the operations of :func:`~layerwise.engine.losses.regularization` and
+    ``optimizer.step()``, and returns the penalty of the weights before the update; or None
+    where NumPy does it (no numba, switched off, a store under :data:`FUSED_UPDATE_MIN` values,
+    an optimizer the kernels have no formula for).
+
+    The callable advances the optimizer's step count, as ``optimizer.step()`` does. The L2
+    penalty's sum is taken block by block on the way, so in float32 it can differ from
+    NumPy's in the last bits; the weights are the same bit for bit.
+    """
+    opt, store = trainer.optimizer, getattr(trainer.net, "store", None)
+    if store is None or store.size < FUSED_UPDATE_MIN or not enabled(trainer):
+        return None
+    key = (opt, store, trainer.reg, trainer.reg_type)
+    cached = _updates.get(trainer)
+    if cached is not None and all(a is b or a == b for a, b in zip(cached[0], key)):
+        return cached[1]
+    fused = None
+    wslice = store.weight_slice
+    if getattr(opt, "store", None) is store and "step" not in vars(opt) \
+            and (type(opt) in _OPTIMIZERS or _update_form(opt) is not None) \
+            and isinstance(wslice, slice) and wslice.start in (0, None) \
+            and trainer.reg_type in ("l1", "l2"):
+        n_weights, reg, l1 = int(wslice.stop), trainer.reg, trainer.reg_type == "l1"
+
+        def fused():
+            # L1's sum is NumPy's; L2's comes from the pass
+            penalty = _losses.penalty(trainer.net, reg, "l1") if l1 else 0.0
+            code, hp, s1, s2 = _opt_args(opt)  # read each time: a step may replace the state
+            opt.t += 1
+            squares = _loaded.penalized_update(code, hp, opt.lr, opt.t, store.params,
+                                               store.grads, s1, s2, n_weights, reg, l1)
+            return penalty if l1 else 0.5 * reg * squares
+    _updates[trainer] = (key, fused)
+    return fused
 
 
 # -- evaluation -----------------------------------------------------------------------------------
