@@ -25,6 +25,11 @@ generators in the same order as the NumPy layers draw them (in NumPy, before the
 the optimizer's own state vectors updated in place, and in float64 the same weights after an
 epoch to round-off (the products' sums are reassociated, as a BLAS library reassociates them).
 
+A network too big for the kernel's loops (a layer past :data:`MAX_LAYER_MACS`) trains on the
+NumPy engine, whose products are BLAS's either way; there the step's penalty gradient and
+update, five or six passes over the parameters in NumPy, run as one compiled pass
+(:func:`step_update`) with the same operations, so the weights are NumPy's bit for bit.
+
 The switch: ``Trainer(..., compiled=False)`` (also through ``lw.fit(..., compiled=False)``)
 or the environment variable ``LAYERWISE_COMPILED=0`` turn the fast path off.
 

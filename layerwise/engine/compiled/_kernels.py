@@ -45,24 +45,44 @@ _FAST = {"reassoc", "contract"}  # products only: no flag that would hide a NaN 
 #: products of at least this many multiply-adds go to BLAS (``np.dot``, through SciPy's BLAS):
 #: below it the call costs more than these loops
 DOT_MIN = 1024
+#: a sum of at most this many squares is a loop rather than a call to BLAS's dot
+LOOP_SUM_MAX = 32
 #: below this many outputs a looped product runs as dot products (an accumulator in a
 #: register); from it on as row updates, which vector instructions run along the outputs
 NARROW = 8
 
 
-@njit(cache=True, fastmath=_FAST, error_model="numpy")
+# A compiled function that hands arrays on to another call (BLAS's, for np.dot) takes a
+# reference to each array argument on entry and drops it on exit, two runtime calls per array
+# on every call, whichever branch runs: a 2x3 `_affine` with its BLAS branch inside took 45 ns
+# a call, 11-17 ns without. So the helpers a step calls are leaves of loops; the choice between
+# BLAS and loops, and the helpers called once a step, are inlined into the step
+# (``inline="always"``). Measured: 12-14% off a tiny net's batch-1 step, 5-10% at batch 100,
+# for about 5 s more of the first compile.
+@njit(cache=True, error_model="numpy", inline="always")
 def _affine(x, xo, w, wo, bo, y, yo, rows, n_in, n_out):
     """``y = x @ wt + b`` on flat buffers: ``x`` (rows, n_in) at ``xo``, ``wt`` (n_in, n_out)
     at ``w[wo]``, ``b`` at ``w[bo]``, ``y`` (rows, n_out) at ``yo``, all row-major."""
     if rows * n_in * n_out >= DOT_MIN:
-        yv = y[yo:yo + rows * n_out].reshape(rows, n_out)
-        np.dot(x[xo:xo + rows * n_in].reshape(rows, n_in),
-               w[wo:wo + n_in * n_out].reshape(n_in, n_out), yv)
-        b = w[bo:bo + n_out]
-        for r in range(rows):
-            for o in range(n_out):
-                yv[r, o] += b[o]
-    elif n_out < NARROW:
+        _affine_blas(x, xo, w, wo, bo, y, yo, rows, n_in, n_out)
+    else:
+        _affine_loops(x, xo, w, wo, bo, y, yo, rows, n_in, n_out)
+
+
+@njit(cache=True, fastmath=_FAST, error_model="numpy")
+def _affine_blas(x, xo, w, wo, bo, y, yo, rows, n_in, n_out):
+    yv = y[yo:yo + rows * n_out].reshape(rows, n_out)
+    np.dot(x[xo:xo + rows * n_in].reshape(rows, n_in),
+           w[wo:wo + n_in * n_out].reshape(n_in, n_out), yv)
+    b = w[bo:bo + n_out]
+    for r in range(rows):
+        for o in range(n_out):
+            yv[r, o] += b[o]
+
+
+@njit(cache=True, fastmath=_FAST, error_model="numpy")
+def _affine_loops(x, xo, w, wo, bo, y, yo, rows, n_in, n_out):
+    if n_out < NARROW:
         for r in range(rows):
             for o in range(n_out):
                 s = 0.0
@@ -83,10 +103,18 @@ def _affine(x, xo, w, wo, bo, y, yo, rows, n_in, n_out):
                 y[at + o] += w[bo + o]
 
 
-@njit(cache=True, fastmath=_FAST, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _param_grads(x, xo, d, do, g, wo, bo, rows, n_in, n_out):
     """``gwt = x^T d`` into ``g[wo:]`` (the transposed weight gradient) and the bias gradient
     ``sum over rows of d`` into ``g[bo:]``."""
+    if rows * n_in * n_out >= DOT_MIN:
+        _param_grads_blas(x, xo, d, do, g, wo, bo, rows, n_in, n_out)
+    else:
+        _param_grads_loops(x, xo, d, do, g, wo, bo, rows, n_in, n_out)
+
+
+@njit(cache=True, fastmath=_FAST, error_model="numpy", inline="always")
+def _bias_grads(d, do, g, bo, rows, n_out):
     gb = g[bo:bo + n_out]
     dv = d[do:do + rows * n_out]
     for o in range(n_out):
@@ -95,11 +123,20 @@ def _param_grads(x, xo, d, do, g, wo, bo, rows, n_in, n_out):
         at = r * n_out
         for o in range(n_out):
             gb[o] += dv[at + o]
-    if rows * n_in * n_out >= DOT_MIN:
-        np.dot(x[xo:xo + rows * n_in].reshape(rows, n_in).T,
-               d[do:do + rows * n_out].reshape(rows, n_out),
-               g[wo:wo + n_in * n_out].reshape(n_in, n_out))
-    elif n_out < NARROW:
+
+
+@njit(cache=True, fastmath=_FAST, error_model="numpy")
+def _param_grads_blas(x, xo, d, do, g, wo, bo, rows, n_in, n_out):
+    _bias_grads(d, do, g, bo, rows, n_out)
+    np.dot(x[xo:xo + rows * n_in].reshape(rows, n_in).T,
+           d[do:do + rows * n_out].reshape(rows, n_out),
+           g[wo:wo + n_in * n_out].reshape(n_in, n_out))
+
+
+@njit(cache=True, fastmath=_FAST, error_model="numpy")
+def _param_grads_loops(x, xo, d, do, g, wo, bo, rows, n_in, n_out):
+    _bias_grads(d, do, g, bo, rows, n_out)
+    if n_out < NARROW:
         for o in range(n_out):
             for i in range(n_in):
                 s = 0.0
@@ -117,14 +154,24 @@ def _param_grads(x, xo, d, do, g, wo, bo, rows, n_in, n_out):
                     g[gi + o] += xi * d[do + r * n_out + o]
 
 
-@njit(cache=True, fastmath=_FAST, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _input_grad(d, do, w, wo, dx, dxo, rows, n_in, n_out):
     """``dx = d @ wt^T``."""
     if rows * n_in * n_out >= DOT_MIN:
-        np.dot(d[do:do + rows * n_out].reshape(rows, n_out),
-               w[wo:wo + n_in * n_out].reshape(n_in, n_out).T,
-               dx[dxo:dxo + rows * n_in].reshape(rows, n_in))
-        return
+        _input_grad_blas(d, do, w, wo, dx, dxo, rows, n_in, n_out)
+    else:
+        _input_grad_loops(d, do, w, wo, dx, dxo, rows, n_in, n_out)
+
+
+@njit(cache=True, fastmath=_FAST, error_model="numpy")
+def _input_grad_blas(d, do, w, wo, dx, dxo, rows, n_in, n_out):
+    np.dot(d[do:do + rows * n_out].reshape(rows, n_out),
+           w[wo:wo + n_in * n_out].reshape(n_in, n_out).T,
+           dx[dxo:dxo + rows * n_in].reshape(rows, n_in))
+
+
+@njit(cache=True, fastmath=_FAST, error_model="numpy")
+def _input_grad_loops(d, do, w, wo, dx, dxo, rows, n_in, n_out):
     for r in range(rows):
         for i in range(n_in):
             s = 0.0
@@ -234,7 +281,7 @@ def _act_backward(code, h, xo, yo, d, do, dx, dxo, count):
 
 
 # -- losses, as in layerwise.engine.losses: the mean loss, and dL/dscores into d -------------
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _loss(code, h, so, rows, c, yi, yf, sw, clip, lo, d):
     """The mean loss of the scores ``(rows, c)`` at ``h[so]`` against the labels ``yi[lo:]``
     or targets ``yf[lo:]``; dL/dscores into ``d`` (row-major, from 0). scikit-learn's losses
@@ -284,7 +331,7 @@ def _loss(code, h, so, rows, c, yi, yf, sw, clip, lo, d):
     return total / rows
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _exp_row(h, at, c, d, do):
     """``d[do + j] = exp(z_j - max z)`` for the row of scores ``z = h[at:at + c]``; returns
     ``(max z, sum of the exponentials)``, a stable softmax's parts."""
@@ -300,7 +347,7 @@ def _exp_row(h, at, c, d, do):
     return m, tot
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _hinge_row(h, at, c, label, d, do):
     """The multiclass SVM loss of one row of scores ``h[at:at + c]``, ``sum over j != label of
     max(0, z_j - z_label + 1)``, returned; its gradient into ``d[do:]`` (1 where a margin is
@@ -320,7 +367,7 @@ def _hinge_row(h, at, c, label, d, do):
     return total
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _norm(sw, lo, rows):
     """What scikit-learn divides a batch's loss and penalty by: its size, or the sum of its
     sample weights ``sw[lo:lo + rows]``."""
@@ -346,7 +393,7 @@ def _xlogy(x, y):
     return x * math.log(y)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _sk_loss(code, h, so, rows, c, yi, yf, sw, clip, lo, d):
     """scikit-learn's MLP losses of the linear scores ``z (rows, c)`` at ``h[so]``, as
     :class:`layerwise.sklearn._solvers.SklearnLoss` computes them: the output activation ``p =
@@ -413,7 +460,7 @@ def _sk_loss(code, h, so, rows, c, yi, yf, sw, clip, lo, d):
 
 
 # -- the optimizers' updates, as in layerwise.engine.optim ------------------------------------
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _update(opt, hp, lr, t, p, g, s1, s2, one):
     """One update of ``p`` from ``g``; ``hp`` holds the optimizer's settings, ``s1``/``s2`` its
     state vectors, ``t`` the step number (after this step). ``one`` is a length-1 array of the
@@ -637,7 +684,7 @@ def evaluate(X, yi, yf, sw, clip, table, p, loss_code, units, chunk, alive):
     return total, correct
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _forward(table, widths, offs, acts, z, arg, p, rand, row0, rows, train):
     """The forward pass of ``rows`` rows, from ``acts``' first block (the input) to its last
     (the scores). In training, dropout and noise take their numbers from ``rand`` at row
@@ -801,9 +848,15 @@ def run_steps(X, perm, start, bs, yi, yf, sw, clip, table, p, g, rand, loss_code
                 loss += strength * pen
             else:
                 # BLAS's dot, as NumPy's w.dot(w): with the sum in the loop, each add waits
-                # on the one before (15,000 weights: 10-11 us against 3-4 us, load 2.7)
-                w = p[:n_weights]
-                pen = np.dot(w, w) if n_weights else 0.0
+                # on the one before (15,000 weights: 10-11 us against 3-4 us, load 2.7); but
+                # a call to BLAS costs more than the loop over a tiny net's few weights
+                if n_weights > LOOP_SUM_MAX:
+                    w = p[:n_weights]
+                    pen = np.dot(w, w)
+                else:
+                    pen = 0.0
+                    for i in range(n_weights):
+                        pen += p[i] * p[i]
                 for i in range(n_weights):
                     g[i] += p[i] * rt
                 loss += 0.5 * strength * pen
