@@ -467,3 +467,33 @@ def test_the_compiled_update_steps_aside_where_numpy_must_run(monkeypatch):
     first = compiled.step_update(t)
     t.reg = 0.5
     assert compiled.step_update(t) is not first
+
+
+def test_a_first_call_that_compiles_says_so_once(monkeypatch, capsys):
+    import time
+    import types
+
+    real = compiled._loaded
+
+    def slow_run_steps(*args):  # a first call that takes as long as compiling
+        time.sleep(0.3)
+        return real.run_steps(*args)
+
+    monkeypatch.setattr(compiled, "_loaded", types.SimpleNamespace(run_steps=slow_run_steps))
+    monkeypatch.setattr(compiled, "_ready", set())
+    monkeypatch.setattr(compiled, "_told", False)
+    monkeypatch.setattr(compiled, "COMPILE_NOTICE_S", 0.05)
+    X, y = lw.data.xor(n=40, seed=0)
+    t = Trainer(lw.Network([2, 4, 2], seed=0), seed=0)
+    Xp, yp = t.prepare(X, y)
+    t.run_epoch(Xp, yp)
+    err = capsys.readouterr().err
+    assert err.count("compiling the fast path for float32") == 1, err
+    # later calls (the code is loaded) and a fast first call say nothing
+    t.run_epoch(Xp, yp)
+    monkeypatch.setattr(compiled, "_ready", set())
+    monkeypatch.setattr(compiled, "_told", False)
+    monkeypatch.setattr(compiled, "_loaded", real)
+    monkeypatch.setattr(compiled, "COMPILE_NOTICE_S", 30.0)
+    t.run_epoch(Xp, yp)
+    assert capsys.readouterr().err == ""

@@ -42,6 +42,8 @@ True
 from __future__ import annotations
 
 import os
+import sys
+import threading
 import weakref
 from typing import NamedTuple, Optional
 
@@ -65,6 +67,10 @@ ENV = "LAYERWISE_COMPILED"
 MAX_LAYER_MACS = 1 << 16
 #: random numbers (dropout masks, noise) drawn ahead per compiled call, at most
 RAND_BYTES = 16 << 20
+
+#: a kernel's first call in a process that takes longer than this is compiling (loading it from
+#: numba's cache takes well under a second): the user is told once, while it runs
+COMPILE_NOTICE_S = 2.0
 
 _loaded = None  # the kernels module, once imported (not named _kernels: the import would find it)
 _tried = False
@@ -93,6 +99,41 @@ def enabled(trainer=None) -> bool:
     if trainer is not None and getattr(trainer, "compiled", None) is False:
         return False
     return available()
+
+
+_ready = set()  # (kernel, dtype) pairs this process has called: their machine code is loaded
+_told = False
+
+
+def _kernel(name, dtype):
+    """The kernel ``name`` of the loaded module; on its first call in this process for
+    ``dtype``, wrapped so that a call still running after :data:`COMPILE_NOTICE_S` (numba
+    compiling it, once per machine) says so on stderr, once a process: a first ``fit`` would
+    otherwise sit silent for 10-25 s."""
+    fn = getattr(_loaded, name)
+    if (name, dtype) in _ready:
+        return fn
+
+    def first_call(*args):
+        timer = threading.Timer(COMPILE_NOTICE_S, _tell_compiling, (dtype,))
+        timer.daemon = True
+        timer.start()
+        try:
+            return fn(*args)
+        finally:
+            timer.cancel()
+            _ready.add((name, dtype))
+
+    return first_call
+
+
+def _tell_compiling(dtype):
+    global _told
+    if not _told:
+        _told = True
+        print(f"layerwise: compiling the fast path for {np.dtype(dtype).name} networks (numba); "
+              "this happens once per machine, later runs load it from numba's cache "
+              f"(set {ENV}=0 to train on the NumPy engine instead)", file=sys.stderr, flush=True)
 
 
 _ACT_CODES = {"identity": 0, "sigmoid": 1, "tanh": 2, "relu": 3, "leaky_relu": 4, "elu": 5,
@@ -409,7 +450,7 @@ def _opt_args(opt):
 
 
 def _run_epoch(trainer, plan, X, y, order):
-    net, opt, k = trainer.net, trainer.optimizer, _loaded
+    net, opt = trainer.net, trainer.optimizer
     n, bs = X.shape[0], trainer.batch_size
     trainer.mark_good()
     if order is None:
@@ -444,7 +485,7 @@ def _run_epoch(trainer, plan, X, y, order):
         losses = np.empty(steps)
         row = 0
         while row < len(chunk):
-            done, status, total = k.run_steps(
+            done, status, total = _kernel("run_steps", net.dtype)(
                 X, chunk, row, bs, yi, yf, sw, plan.clip, table, net.flat_params, net.flat_grads,
                 rand, plan.loss_code, plan.first, reg, reg_l1, batch_reg, plan.n_weights, code,
                 hp, opt.lr, opt.t, s1, s2, losses, limit, total)
@@ -505,8 +546,8 @@ def step_update(trainer):
             penalty = _losses.penalty(trainer.net, reg, "l1") if l1 else 0.0
             code, hp, s1, s2 = _opt_args(opt)  # read each time: a step may replace the state
             opt.t += 1
-            squares = _loaded.penalized_update(code, hp, opt.lr, opt.t, store.params,
-                                               store.grads, s1, s2, n_weights, reg, l1)
+            squares = _kernel("penalized_update", store.dtype)(
+                code, hp, opt.lr, opt.t, store.params, store.grads, s1, s2, n_weights, reg, l1)
             return penalty if l1 else 0.5 * reg * squares
     _updates[trainer] = (key, fused)
     return fused
@@ -565,8 +606,8 @@ def evaluator(trainer, X, y, with_loss, want_acc, want_dead):
                 or not enabled(trainer):
             return None
         alive[...] = False
-        total, correct = _loaded.evaluate(X, yi, yf, sw, plan.clip, table, net.flat_params, code,
-                                          units, chunk, alive)
+        total, correct = _kernel("evaluate", net.dtype)(
+            X, yi, yf, sw, plan.clip, table, net.flat_params, code, units, chunk, alive)
         dead = {i: float(1.0 - alive[i, :w].mean()) for i, w in dead_units}
         return (total / n if with_loss else None, correct / n if want_acc else None, dead)
 
