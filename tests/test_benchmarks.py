@@ -135,3 +135,14 @@ def test_options_are_checked():
         parse_args(["--only", "nonsense"])
     with pytest.raises(SystemExit):
         main(["--repeats", "0", "--keep-blas-env"])
+
+
+def test_the_before_after_fit_child_times_a_fit_and_scores_it():
+    from benchmarks import before_after
+
+    case = dict(before_after._fit_cases()[0], epochs=1)
+    assert case["dataset"] == "digits"
+    root = Path(before_after.__file__).resolve().parent.parent
+    out = before_after._run_child(root, before_after._FIT_CHILD, [json.dumps([case]), "1"],
+                                  compiled=True)
+    assert out["digits"] > 0 and 0.5 < out["digits accuracy"] <= 1.0
