@@ -111,7 +111,8 @@ def _kernel(name, dtype):
     compiling it, once per machine) says so on stderr, once a process: a first ``fit`` would
     otherwise sit silent for 10-25 s."""
     fn = getattr(_loaded, name)
-    if (name, dtype) in _ready:
+    key = (name, np.dtype(dtype))
+    if key in _ready:
         return fn
 
     def first_call(*args):
@@ -122,7 +123,7 @@ def _kernel(name, dtype):
             return fn(*args)
         finally:
             timer.cancel()
-            _ready.add((name, dtype))
+            _ready.add(key)
 
     return first_call
 
