@@ -479,7 +479,8 @@ def test_a_first_call_that_compiles_says_so_once(monkeypatch, capsys):
         time.sleep(0.3)
         return real.run_steps(*args)
 
-    monkeypatch.setattr(compiled, "_loaded", types.SimpleNamespace(run_steps=slow_run_steps))
+    monkeypatch.setattr(compiled, "_loaded", types.SimpleNamespace(
+        run_steps=slow_run_steps, step_workspace=real.step_workspace))
     monkeypatch.setattr(compiled, "_ready", set())
     monkeypatch.setattr(compiled, "_told", False)
     monkeypatch.setattr(compiled, "COMPILE_NOTICE_S", 0.05)

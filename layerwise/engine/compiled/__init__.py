@@ -476,6 +476,7 @@ def _run_epoch(trainer, plan, X, y, order):
     # the trainer's explosion check (Trainer.step) runs in the kernel; the first loss of a run
     # sets its limit, which the trainer computes
     limit = np.array([trainer._loss_limit, np.nan])
+    work = _kernel("step_workspace", net.dtype)(table, X.shape[1], bs, net.flat_params, yf, sw)
     for start in range(0, n, per_call):
         chunk = perm[start:start + per_call]
         steps = -(-len(chunk) // bs)
@@ -489,7 +490,7 @@ def _run_epoch(trainer, plan, X, y, order):
             done, status, total = _kernel("run_steps", net.dtype)(
                 X, chunk, row, bs, yi, yf, sw, plan.clip, table, net.flat_params, net.flat_grads,
                 rand, plan.loss_code, plan.first, reg, reg_l1, batch_reg, plan.n_weights, code,
-                hp, opt.lr, opt.t, s1, s2, losses, limit, total)
+                hp, opt.lr, opt.t, s1, s2, losses, limit, total, work)
             trainer.step_count += done
             if status >= 0:
                 trainer._check_loss(float(losses[status]))  # raises TrainingDiverged, as step
