@@ -239,6 +239,7 @@ class _Plan:
         self.form = _loss_form(trainer)
         self.key = (store, tuple(net.layers), opt, trainer._loss_spec, self.form)
         self.ok = False
+        self.work = {}  # the step kernel's buffers, by (batch size, inputs, targets, weighted)
         if type(net) not in (Sequential, Network) or net.dtype not in (np.float32, np.float64):
             return
         if self.form is None:
@@ -476,7 +477,15 @@ def _run_epoch(trainer, plan, X, y, order):
     # the trainer's explosion check (Trainer.step) runs in the kernel; the first loss of a run
     # sets its limit, which the trainer computes
     limit = np.array([trainer._loss_limit, np.nan])
-    work = _kernel("step_workspace", net.dtype)(table, X.shape[1], bs, net.flat_params, yf, sw)
+    # the step kernel's buffers (it allocates nothing), kept from epoch to epoch: every step
+    # writes them before it reads them
+    shape = (bs, X.shape[1], yf.shape[1], sw.shape[0] > 0)
+    work = plan.work.get(shape)
+    if work is None:
+        if len(plan.work) >= 4:
+            plan.work.clear()
+        work = plan.work[shape] = _kernel("step_workspace", net.dtype)(
+            table, X.shape[1], bs, net.flat_params, yf, sw)
     for start in range(0, n, per_call):
         chunk = perm[start:start + per_call]
         steps = -(-len(chunk) // bs)
