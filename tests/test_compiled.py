@@ -80,6 +80,26 @@ def test_every_optimizer_matches_numpy(optimizer, kw):
     _assert_same(fast, slow)
 
 
+@pytest.mark.parametrize("activation", ["relu", "tanh", "prelu", "maxout"])
+@pytest.mark.parametrize("dtype, rtol", [(F64, 1e-12), (np.float32, 2e-5)])
+def test_products_run_along_the_rows_at_larger_batches_and_match_numpy(activation, dtype, rtol):
+    # batches of 20 (the last of 13) through 3-5-4-3: each product is under DOT_MIN, and from
+    # ROW_LOOPS rows on the kernel runs it along the rows on transposed copies
+    from layerwise.engine.compiled import _kernels
+    assert 20 >= _kernels.ROW_LOOPS > 13 and 20 * 5 * 4 * 2 < _kernels.DOT_MIN
+    fast, slow = _pair(lambda: lw.Network([3, 5, 4, 3], activation=activation, dtype=dtype,
+                                          dropout=0.2, seed=1), lr=0.1, reg=1e-3,
+                       batch_size=20, epochs=3)
+    if dtype == F64:
+        _assert_same(fast, slow, rtol)
+    else:
+        assert compiled.covers(fast)
+        np.testing.assert_allclose(fast.net.flat_params, slow.net.flat_params, rtol=rtol,
+                                   atol=rtol)
+        np.testing.assert_allclose(fast.losses, slow.losses, rtol=rtol)
+        assert fast._rng_states() == slow._rng_states()
+
+
 @pytest.mark.parametrize("activation", ["relu", "maxout"])
 def test_products_large_enough_for_blas_match_numpy(activation):
     # batches of 64 through 20-30-30: every product is past DOT_MIN and goes to BLAS

@@ -41,6 +41,7 @@ True
 """
 from __future__ import annotations
 
+import math
 import os
 import sys
 import threading
@@ -265,6 +266,8 @@ class _Plan:
         eps = np.finfo(net.dtype).eps
         # scikit-learn clips probabilities to [eps, 1 - eps] of the dtype before a logarithm
         self.clip = np.array([eps, 1 - eps], net.dtype)
+        self.random_width = sum(int(self.table[i, 2]) for i, _ in self.random)
+        self.no_draws = np.empty(0, net.dtype)  # `rand` of a net with no random layer
         self.ok = True
 
     def _row(self, i, layer, width, net):
@@ -465,11 +468,11 @@ def _run_epoch(trainer, plan, X, y, order):
     X = np.ascontiguousarray(X)
     yi, yf, sw = _targets(plan, y, n, net.dtype)
     code, hp, s1, s2 = _opt_args(opt)
-    table = plan.table.copy()
-    random_width = sum(int(table[i, 2]) for i, _ in plan.random)
+    # the table's column of random offsets is set per call where layers draw
+    table = plan.table.copy() if plan.random else plan.table
     # steps per compiled call: the whole epoch, unless its random numbers would not fit
-    per_call = n if not random_width else max(
-        bs, RAND_BYTES // (random_width * net.dtype.itemsize) // bs * bs)
+    per_call = n if not plan.random_width else max(
+        bs, RAND_BYTES // (plan.random_width * net.dtype.itemsize) // bs * bs)
     total = 0.0
     batch_reg = plan.form.batch_alpha is not None
     reg = plan.form.batch_alpha if batch_reg else trainer.reg
@@ -486,17 +489,21 @@ def _run_epoch(trainer, plan, X, y, order):
             plan.work.clear()
         work = plan.work[shape] = _kernel("step_workspace", net.dtype)(
             table, X.shape[1], bs, net.flat_params, yf, sw)
+    params_sum = math.nan  # no call (no rows): the whole check below
     for start in range(0, n, per_call):
         chunk = perm[start:start + per_call]
         steps = -(-len(chunk) // bs)
-        rand, offsets = _draws(plan, len(chunk), bs, net.dtype)
-        table[:, 6] = -1
-        for i, off in offsets.items():
-            table[i, 6] = off
+        if plan.random:
+            rand, offsets = _draws(plan, len(chunk), bs, net.dtype)
+            table[:, 6] = -1
+            for i, off in offsets.items():
+                table[i, 6] = off
+        else:
+            rand = plan.no_draws
         losses = np.empty(steps)
         row = 0
         while row < len(chunk):
-            done, status, total = _kernel("run_steps", net.dtype)(
+            done, status, total, params_sum = _kernel("run_steps", net.dtype)(
                 X, chunk, row, bs, yi, yf, sw, plan.clip, table, net.flat_params, net.flat_grads,
                 rand, plan.loss_code, plan.first, reg, reg_l1, batch_reg, plan.n_weights, code,
                 hp, opt.lr, opt.t, s1, s2, losses, limit, total, work)
@@ -508,8 +515,8 @@ def _run_epoch(trainer, plan, X, y, order):
             if status == -2:
                 trainer._set_reference(float(limit[1]))
                 limit[0] = trainer._loss_limit
-    params = net.flat_params
-    if not np.isfinite(params.sum()) and not np.isfinite(params).all():
+    # a non-finite weight that the loss did not show yet, as Trainer.run_epoch checks
+    if not math.isfinite(params_sum) and not np.isfinite(net.flat_params).all():
         trainer._diverged("a weight became NaN or infinite")
     trainer.epoch += 1
     return total / n
