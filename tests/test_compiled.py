@@ -518,3 +518,32 @@ def test_a_first_call_that_compiles_says_so_once(monkeypatch, capsys):
     monkeypatch.setattr(compiled, "COMPILE_NOTICE_S", 30.0)
     t.run_epoch(Xp, yp)
     assert capsys.readouterr().err == ""
+
+
+def test_float32_exponential_is_within_one_ulp_with_libms_special_values():
+    # the kernels' float32 exp (a polynomial that vector instructions run) against the exact
+    # value, over every range a softmax or sigmoid meets, subnormal results included
+    from numba import njit
+
+    from layerwise.engine.compiled import _kernels
+
+    @njit
+    def exp_all(x, out):
+        for i in range(x.shape[0]):
+            out[i] = _kernels._exp(x[i])
+
+    x = np.concatenate([np.linspace(-110, 90, 400_001), np.linspace(-1, 1, 100_001)])
+    x = np.concatenate([x, [88.72283, 88.7229, -87.3365, -103.2789, -103.98]]).astype(np.float32)
+    out = np.empty_like(x)
+    exp_all(x, out)
+    exact = np.exp(x.astype(F64))
+    with np.errstate(over="ignore"):
+        rounded = exact.astype(np.float32)
+    finite = np.isfinite(rounded) & (rounded > 0)
+    ulps = np.abs(out[finite] - exact[finite]) / np.spacing(rounded[finite]).astype(F64)
+    assert ulps.max() <= 1.0
+    assert (out[~finite] == rounded[~finite]).all()  # overflow to inf, underflow to 0
+    special = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0], np.float32)
+    got = np.empty_like(special)
+    exp_all(special, got)
+    assert np.isnan(got[0]) and list(got[1:]) == [np.inf, 0.0, 1.0, 1.0]
