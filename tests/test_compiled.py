@@ -224,6 +224,27 @@ def test_divergence_restores_the_epochs_start_as_numpy_does():
     assert out[0] == out[1]
 
 
+@pytest.mark.parametrize("reg", [0.0, 1e-3])
+@pytest.mark.parametrize("batch_size", [4, 20])  # 20: the products along the rows
+def test_a_nan_weight_behind_a_relu_stops_training_where_numpy_stops(reg, batch_size):
+    # ReLU passes NaN on, as np.maximum does: the loss shows the NaN weight at the first step,
+    # on both paths, and the epoch's start is restored (a ReLU that mapped NaN to 0 would hide
+    # it behind a dead unit until the end of the epoch)
+    X, y, _ = _data("softmax", n=40)
+    out = []
+    for flag in (None, False):
+        t = Trainer(lw.Network([3, 5, 3], dtype=F64, seed=0), lr=0.1, reg=reg,
+                    batch_size=batch_size, seed=0, compiled=flag)
+        Xp, yp = t.prepare(X, y)
+        t.net.flat_params[0] = np.nan
+        start = t.net.flat_params.copy()
+        with pytest.raises(TrainingDiverged) as e:
+            t.run_epoch(Xp, yp)
+        np.testing.assert_array_equal(t.net.flat_params, start)
+        out.append((e.value.epoch, e.value.step, str(e.value), t.step_count))
+    assert out[0] == out[1]
+
+
 @pytest.mark.filterwarnings("ignore::layerwise.training.trainer.UnderfitWarning")
 def test_switches_and_fallbacks(monkeypatch):
     net = lw.Network([2, 4, 2], seed=0)

@@ -375,7 +375,7 @@ def _act_forward(code, h, xo, yo, count):
     if code == RELU:
         for k in range(count):
             v = src[k]
-            dst[k] = v if v > 0 else 0.0
+            dst[k] = 0.0 if v <= 0 else v  # NaN passes, as through np.maximum(x, 0)
     elif code == IDENTITY:
         for k in range(count):
             dst[k] = src[k]
@@ -968,8 +968,8 @@ def _forward(table, widths, offs, acts, z, arg, p, rand, row0, rows, train, bi, 
 
 @njit(cache=True, fastmath=_FAST, error_model="numpy", _nrt=False)
 def _total(p):
-    """``sum(p)``, in float64: NaN or infinite exactly when some entry is (as the NumPy
-    engine's check of ``params.sum()``, less its float32 overflow, which it checks again)."""
+    """``sum(p)`` in float64, where a float32 store's sum cannot overflow: NaN or infinite
+    exactly when some entry is, the cheap half of the NumPy engine's finiteness check."""
     s = 0.0
     for i in range(p.shape[0]):
         s += p[i]
@@ -994,9 +994,10 @@ def run_steps(X, perm, start, bs, yi, yf, sw, clip, table, p, g, rand, loss_code
     Writes each step's loss (data loss plus penalty) to ``losses`` (indexed by step from the
     start of ``perm``) and adds loss times rows to ``total``; returns ``(steps taken, status,
     total, the sum of the parameters after the last update)``, the sum for the caller's check
-    that every weight is still finite (NaN after a divergence, where it is not needed). A loss diverges when it is not finite or exceeds ``limit[0]``, the trainer's
-    explosion limit: status is then that step's index, its update is not applied and no step
-    follows. While the limit is -inf (no reference loss yet), the first finite loss is written
+    that every weight is still finite (NaN after a divergence, where it is not needed). A loss
+    diverges when it is not finite or exceeds ``limit[0]``, the trainer's explosion limit:
+    status is then that step's index, its update is not applied and no step follows. While
+    the limit is -inf (no reference loss yet), the first finite loss is written
     to ``limit[1]``, its update applied, and the call returns with status -2 so that the caller
     sets the limit from it; status -1 means every step ran.
 
